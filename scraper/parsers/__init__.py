@@ -1,0 +1,34 @@
+"""Parser registry: every source format, tried in order on a page's content.
+
+A parser module has FORMAT (its name), `sniff(body, url) -> bool` (cheap, from the content,
+never from the host name) and `parse(body, url) -> Programme` (pure: no I/O).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ..records import Programme, UnsupportedPage
+from . import indico_html, indico_json, pentabarf_xml
+
+PARSERS: tuple[ModuleType, ...] = (pentabarf_xml, indico_json, indico_html)
+
+
+def parser_for(body: bytes, url: str) -> ModuleType:
+    """The parser whose sniff() accepts this page, or UnsupportedPage."""
+    for parser in PARSERS:
+        if parser.sniff(body, url):
+            return parser
+    raise UnsupportedPage(f"unsupported page: not a page kind mcarchive knows ({url})")
+
+
+def parse_page(body: bytes, url: str) -> Programme:
+    """Recognise the page from its content and parse it."""
+    return parser_for(body, url).parse(body, url)
+
+
+def by_format(name: str) -> ModuleType:
+    for parser in PARSERS:
+        if parser.FORMAT == name:
+            return parser
+    raise KeyError(name)

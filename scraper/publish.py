@@ -1,0 +1,49 @@
+"""Idempotent publishing step: full-text search and the views Datasette shows.
+
+Run after every write; cheap when everything already exists.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+FTS_CONFIG = {
+    "talks": ["title", "abstract"],
+    "people": ["name"],
+}
+
+VIEWS = {
+    # One row per talk with what a reader wants first; speakers in published order.
+    "talk_overview": """
+SELECT
+  talks.id AS talk_id,
+  events.title AS event,
+  events.year AS year,
+  tracks.title AS track,
+  tracks.kind AS track_kind,
+  talks.title AS title,
+  (SELECT group_concat(speaker, '; ') FROM (
+     SELECT tp.name_as_published
+            || CASE WHEN tp.affiliation IS NOT NULL THEN ' (' || tp.affiliation || ')' ELSE '' END
+            AS speaker
+     FROM talk_people tp
+     WHERE tp.talk_id = talks.id AND tp.role = 'speaker'
+     ORDER BY tp.position)) AS speakers,
+  talks.starts_at AS starts_at,
+  talks.duration_minutes AS duration_minutes,
+  talks.room AS room,
+  talks.url AS url
+FROM talks
+JOIN events ON events.id = talks.event_id
+LEFT JOIN tracks ON tracks.id = talks.track_id
+""",
+}
+
+
+def ensure_published(db: sqlite_utils.Database) -> None:
+    """Create FTS tables (kept in sync by triggers) and (re)create the views."""
+    for table, columns in FTS_CONFIG.items():
+        if not db[table].detect_fts():
+            db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
