@@ -1,0 +1,104 @@
+"""End to end: a real HTTP server on 127.0.0.1 serves saved Indico pages; `scrape`
+fetches, follows, parses, merges and stores them; rows are checked in the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from indico_site import serve_indico
+from scraper import pipeline, store
+from scraper.fetch import Fetcher, FetchPolicy
+
+
+def _scrape(tmp_path, urls, **kwargs):
+    db = store.open_db(tmp_path / "archive.db")
+    with Fetcher(FetchPolicy(allow_private=True, min_delay=0, retries=0)) as fetcher:
+        report = pipeline.scrape(db, urls, fetcher, **kwargs)
+    return db, report
+
+
+@pytest.mark.parametrize("version", ["3.3.14", "3.2.9"])
+def test_scrape_session_url_archives_that_mc(tmp_path, httpserver, version):
+    base = serve_indico(httpserver, version)
+    db, report = _scrape(tmp_path, [f"{base}/event/17/sessions/162/"])
+    assert report.ok, report.errors
+    assert report.pages_fetched == 9  # the session page and its 8 contribution pages
+    talks = list(db.query("SELECT * FROM talks ORDER BY starts_at_utc"))
+    assert len(talks) == 8
+    assert {t["track_id"] for t in talks} == {"lpc-2023/containers-and-checkpoint-restore-mc"}
+    # Other sessions' talks do not leak in.
+    assert not {"lpc-2023/1550", "lpc-2023/90102"} & {t["id"] for t in talks}
+    t1569 = db["talks"].get("lpc-2023/1569")
+    assert t1569["starts_at"] == "2023-11-13T15:00:00-05:00"
+    assert t1569["starts_at_utc"] == "2023-11-13T20:00:00Z"
+    assert t1569["duration_minutes"] == 30
+    assert t1569["abstract"].endswith("[2] Simplified user namespace allocation (LPC 2021)")
+    assert "<script" not in (t1569["abstract_html"] or "")
+    event = db["events"].get("lpc-2023")
+    assert (event["timezone"], event["year"], event["conference"]) == ("America/New_York", 2023, "lpc")
+    speakers = list(db.query(
+        "SELECT name_as_published, affiliation, honorific FROM talk_people "
+        "WHERE talk_id = 'lpc-2023/90002' AND role = 'speaker' ORDER BY position"))
+    assert speakers == [
+        {"name_as_published": "Andrei Vagin", "affiliation": None, "honorific": None},
+        {"name_as_published": "Muhammad Usama Anjum", "affiliation": "Collabora", "honorific": "Mr"},
+    ]
+    # Every abstract of the MC is complete: the contribution pages won over the snippets.
+    assert not [t["id"] for t in talks if t["abstract"] and t["abstract"].endswith("...")]
+    run = db["scrape_runs"].get(report.run_id)
+    assert (run["status"], run["pages_fetched"]) == ("ok", 9)
+    assert db["pages"].count == 9
+
+
+def test_rescrape_is_idempotent(tmp_path, httpserver):
+    base = serve_indico(httpserver)
+    db, _ = _scrape(tmp_path, [f"{base}/event/16/sessions/136/"])
+    before = {t: list(db.query(f"SELECT * FROM {t} ORDER BY 1, 2")) for t in
+              ("events", "tracks", "talks", "people", "talk_people", "links")}
+    db.close()
+    db, report = _scrape(tmp_path, [f"{base}/event/16/sessions/136/"])
+    assert report.ok
+    after = {t: list(db.query(f"SELECT * FROM {t} ORDER BY 1, 2")) for t in before}
+    assert after == before
+    assert len(before["talks"]) == 9
+
+
+def test_failed_page_keeps_earlier_rows(tmp_path, httpserver):
+    base = serve_indico(httpserver)
+    db, _ = _scrape(tmp_path, [f"{base}/event/17/sessions/162/"])
+    talks_before = db["talks"].count
+    db.close()
+    httpserver.expect_request("/event/17/sessions/999/").respond_with_data("gone", status=404)
+    httpserver.expect_request("/event/17/sessions/998/").respond_with_data("oops", status=500)
+    db, report = _scrape(tmp_path, [f"{base}/event/17/sessions/999/", f"{base}/event/17/sessions/998/"])
+    assert not report.ok
+    assert len(report.errors) == 2
+    assert "404" in report.errors[0] and "500" in report.errors[1]
+    assert db["talks"].count == talks_before
+    assert db["scrape_runs"].get(report.run_id)["status"] == "failed"
+
+
+def test_unsupported_page_is_one_error_and_the_rest_is_kept(tmp_path, httpserver):
+    base = serve_indico(httpserver)
+    httpserver.expect_request("/strange").respond_with_data("<html><body>not a programme</body></html>",
+                                                              content_type="text/html")
+    db, report = _scrape(tmp_path, [f"{base}/strange", f"{base}/event/17/sessions/90101/"])
+    assert len(report.errors) == 1 and "unsupported page" in report.errors[0]
+    assert {t["id"] for t in db.query("SELECT id FROM talks")} == {"lpc-2023/1550", "lpc-2023/90102"}
+
+
+def test_event_id_override(tmp_path, httpserver):
+    base = serve_indico(httpserver)
+    db, report = _scrape(tmp_path, [f"{base}/event/17/sessions/90101/"], event_id="plumbers-2023")
+    assert report.ok
+    assert [r["id"] for r in db.query("SELECT id FROM events")] == ["plumbers-2023"]
+    assert db["talks"].get("plumbers-2023/1550")["title"] == "io_uring and networking in 2023"
+
+
+def test_local_file_with_url(tmp_path):
+    from conftest import FIXTURES
+    path = FIXTURES / "indico-html" / "3.3.14" / "contribution__e17_c1569.html"
+    db = store.open_db(tmp_path / "a.db")
+    report = pipeline.scrape(db, [str(path)], url="https://lpc.events/event/17/contributions/1569/")
+    assert report.ok
+    assert db["talks"].get("lpc-2023/1569")["url"] == "https://lpc.events/event/17/contributions/1569/"
