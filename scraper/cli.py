@@ -66,7 +66,9 @@ def _report(report: pipeline.JobReport, what: str) -> None:
               help="Allow fetching from private/loopback addresses (local test servers).")
 @click.option("--delay", type=float, default=1.0, show_default=True,
               help="Minimum seconds between two requests to one host.")
-def scrape(sources, db_path, url, event_id, no_follow, max_pages, allow_private, delay):
+@click.option("--retries", type=int, default=3, show_default=True,
+              help="Retries (with backoff) on connection errors, 429 and 5xx.")
+def scrape(sources, db_path, url, event_id, no_follow, max_pages, allow_private, delay, retries):
     """Fetch programme pages (URLs or local files) and upsert them into the archive.
 
     The page kind is recognised from its content (Indico session/contribution page,
@@ -79,7 +81,7 @@ def scrape(sources, db_path, url, event_id, no_follow, max_pages, allow_private,
     if url and len(sources) != 1:
         raise click.UsageError("--url applies to a single local FILE")
     db = store.open_db(db_path)
-    policy = FetchPolicy(allow_private=allow_private, min_delay=delay)
+    policy = FetchPolicy(allow_private=allow_private, min_delay=delay, retries=retries)
     with Fetcher(policy) as fetcher:
         try:
             report = pipeline.scrape(db, list(sources), fetcher, url=url, follow=not no_follow,

@@ -47,3 +47,17 @@ def ensure_published(db: sqlite_utils.Database) -> None:
             db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
+
+
+def schema_doc(text: str) -> dict[str, dict[str, str]]:
+    """docs/schema.md → {table: {column: meaning}}; the meaning is the text before
+    "Example:". metadata.yml's column descriptions are checked against this."""
+    tables: dict[str, dict[str, str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = tables.setdefault(line[3:].strip(), {})
+        elif current is not None and line.startswith("- `"):
+            column, _, rest = line[3:].partition("` — ")
+            current[column] = rest.split(" Example:", 1)[0].strip()
+    return tables
