@@ -19,6 +19,11 @@ def test_event_ids(title, start, expected):
     assert ids.event_id(title, start) == expected
 
 
+def test_acronym_with_year():
+    assert ids.event_id("FOSDEM 2024", "2024-02-03", conference="fosdem-2024") == "fosdem-2024"
+    assert ids.event_id("36th Chaos Communication Congress", "2019-12-27", conference="36c3") == "36c3-2019"
+
+
 def test_slugs_transliterate():
     assert ids.person_id("Stéphane Graber") == "stephane-graber"
     assert ids.person_id("Michal Koutný") == "michal-koutny"

@@ -42,7 +42,8 @@ def event_year(title: str | None, start_date: str | None) -> str | None:
 
 
 def event_id(title: str | None, start_date: str | None, conference: str | None = None) -> str:
-    code = slug(conference) if conference else conference_code(title or "")
+    # An acronym may carry the year itself ("fosdem-2024"): the code never does.
+    code = conference_code(conference) if conference else conference_code(title or "")
     year = event_year(title, start_date)
     return f"{code}-{year}" if year else code
 

@@ -1,0 +1,430 @@
+"""FOSDEM/pentabarf `schedule.xml` → one Programme (page kind "schedule-xml").
+
+Accepts every FOSDEM export from 2007 to 2026 and frab/pretalx files of the same family
+(root `<schedule>` holding `<conference>`):
+
+* 2007–2012 archive rendering: `<event>` directly under `<day>` (no `<room name>` wrapper),
+  empty `<slug>`, empty `<video>`/`<end>`, HH:MM times;
+* 2010 as served: `<tag>` instead of `<slug>`, plain-text abstracts; 2012 as served:
+  Markdown abstracts (the archive rendering of the same talks is HTML);
+* 2013–2023: `day/room[@name]/event[@id]`, escaped-HTML abstracts, `<attachments>` (2020+);
+* 2024+ (new style): `<version>`, conference `acronym`/`base_url`/`time_zone_name`, day
+  `start`/`end`, room `slug`, event `guid`, `<date>` (ISO with offset), `<url>`,
+  `<feedback_url>`, top-level `<tracks>` and (2026) `<persons>`.
+
+Times stay as published: day date + `<start>` as naive local time, or the aware `<date>`
+when the file gives one; normalize derives UTC. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+from lxml import etree
+
+from ..records import (
+    RANK_SCHEDULE,
+    EventInfo,
+    Link,
+    ParseError,
+    PersonRef,
+    Programme,
+    TalkInfo,
+    TrackInfo,
+)
+
+FORMAT = "pentabarf-xml"
+PAGE_KIND = "schedule-xml"
+
+# FOSDEM files before 2024 carry no <time_zone_name>; FOSDEM has always been in Brussels.
+FOSDEM_TIMEZONE = "Europe/Brussels"
+
+_SNIFF_BYTES = 65536
+
+# BOM, XML declaration, comments, processing instructions, DOCTYPE and whitespace before
+# the root element; the DOCTYPE may carry an internal subset in brackets.
+_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?"
+    rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*",
+    re.S | re.I,
+)
+_ROOT = re.compile(rb"<schedule[\s>/]")
+_CONFERENCE = re.compile(rb"<conference[\s>/]")
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+
+# Any of these in an abstract means HTML; FOSDEM escapes it (&lt;p&gt;), so after parsing
+# the text holds real tags. Markdown sources (2012 as served, pretalx, wafer) rarely do.
+_HTML_TAG = re.compile(r"<(?:p|a|br|ul|ol|li|em|strong|b|i|code|pre|h[1-6]|div|span|blockquote)\b", re.I)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+_SCHEDULE_SUFFIX = re.compile(r"/schedule(?:/export)?(?:/xml|/schedule\.xml|\.xml)/?$", re.I)
+# "Chat room (web)", "Hallway chat room (app)", "Chatroom", "Matrix room"; not "Delta Chat".
+_CHAT = re.compile(r"\bchat ?room\b|\bmatrix room\b|^chat$", re.I)
+_SLIDES = re.compile(r"\bslides?\b", re.I)
+
+
+def sniff(body: bytes, url: str) -> bool:
+    """True for a document whose root element is <schedule> and which holds <conference>."""
+    head = body[:_SNIFF_BYTES]
+    prolog = _PROLOG.match(head)
+    start = prolog.end() if prolog else 0
+    if not _ROOT.match(head, start):
+        return False
+    return _CONFERENCE.search(head, start) is not None
+
+
+def parse(body: bytes, url: str) -> Programme:
+    """Parse one schedule.xml; ParseError (one line) for anything that is not one."""
+    try:
+        return _parse(body, url)
+    except ParseError:
+        raise
+    except Exception as exc:  # the contract: a bad file is a ParseError, never a crash
+        raise ParseError(f"unexpected schedule.xml structure: {type(exc).__name__}: {_one_line(exc)}") from exc
+
+
+def _parse(body: bytes, url: str) -> Programme:
+    root = _xml_root(body)
+    if not isinstance(root.tag, str) or root.tag != "schedule":
+        raise ParseError(f"not a schedule.xml: root element is <{root.tag}>")
+    conf = root.find("conference")
+    if conf is None:
+        raise ParseError("not a schedule.xml: no <conference> element")
+
+    warnings: list[str] = []
+    event = _event_info(conf, url, warnings)
+    # FOSDEM 2008 publishes <end>20008-02-24</end>: fall back on the days' own dates.
+    day_dates = sorted(d for d in (_date_or_none(day.get("date")) for day in root.iterfind("day")) if d)
+    if day_dates:
+        event.start_date = event.start_date or day_dates[0]
+        event.end_date = event.end_date or day_dates[-1]
+    is_fosdem = (event.title or "").upper().startswith("FOSDEM")
+    year = _year(event)
+    fmt = _abstract_format(root)
+
+    talks: list[TalkInfo] = []
+    for day in root.iterfind("day"):
+        day_date = _date_or_none(day.get("date"))
+        if day_date is None:
+            warnings.append(f"day {day.get('index') or '?'} has no valid date attribute")
+        for child in day:
+            if child.tag == "event":
+                entries = [(child, None)]
+            elif child.tag == "room":
+                entries = [(ev, _clean(child.get("name"))) for ev in child.iterfind("event")]
+            else:
+                continue
+            for ev, room_name in entries:
+                talk = _talk(ev, day_date, room_name, fmt, is_fosdem, year, warnings)
+                if talk is not None:
+                    talks.append(talk)
+
+    return Programme(
+        format=FORMAT,
+        page_kind=PAGE_KIND,
+        url=url,
+        event=event,
+        tracks=_tracks(root, talks),
+        talks=talks,
+        follow=[],
+        warnings=warnings,
+    )
+
+
+def _xml_root(body: bytes) -> etree._Element:
+    if not isinstance(body, bytes | bytearray):
+        raise ParseError("schedule.xml body must be bytes")
+    # Entity declarations only serve entity expansion (billion laughs, external files):
+    # refuse them before libxml2 sees the document. The DTD check below catches encodings
+    # this byte scan cannot read.
+    head = bytes(body[:_SNIFF_BYTES])
+    if b"<!DOCTYPE" in head and _ENTITY_DECL.search(head):
+        raise ParseError("refused XML: DOCTYPE declares entities")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(bytes(body), parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed XML: {_one_line(exc)}") from None
+    if root is None:
+        raise ParseError("malformed XML: no root element")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise ParseError("refused XML: DOCTYPE declares entities")
+    return root
+
+
+def _event_info(conf: etree._Element, url: str, warnings: list[str]) -> EventInfo:
+    title = _text(conf, "title")
+    source_key = _source_key(url)
+    venue = _text(conf, "venue")
+    city = _text(conf, "city")
+    if venue and city and city not in venue:
+        venue = f"{venue}, {city}"
+    elif not venue:
+        venue = city
+    timezone = _text(conf, "time_zone_name")
+    if timezone is None and (title or "").upper().startswith("FOSDEM"):
+        timezone = FOSDEM_TIMEZONE
+    start_date = _conference_date(conf, "start", warnings)
+    end_date = _conference_date(conf, "end", warnings)
+    return EventInfo(
+        source_key=source_key,
+        title=title,
+        timezone=timezone,
+        start_date=start_date,
+        end_date=end_date,
+        venue=venue,
+        url=_text(conf, "base_url") or source_key,
+        conference=_text(conf, "acronym"),
+    )
+
+
+def _source_key(url: str) -> str:
+    """The event's base URL: the schedule URL without its schedule/xml (schedule.xml) tail."""
+    parts = urlsplit(url.strip())
+    path, n = _SCHEDULE_SUFFIX.subn("/", parts.path)
+    query = "" if n else parts.query
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def _conference_date(conf: etree._Element, name: str, warnings: list[str]) -> str | None:
+    value = _text(conf, name)
+    if value is None:
+        return None
+    parsed = _date_or_none(value)
+    if parsed is None:
+        warnings.append(f"conference <{name}> is not a date: {value!r}")
+    return parsed
+
+
+def _year(event: EventInfo) -> str | None:
+    match = _YEAR.search(event.title or "")
+    if match:
+        return match.group(1)
+    return event.start_date[:4] if event.start_date else None
+
+
+def _abstract_format(root: etree._Element) -> str:
+    """html when most published abstracts hold HTML tags (FOSDEM 2007–2026 archive and final
+    files), else markdown (FOSDEM 2010/2012 as served, pretalx, wafer)."""
+    with_text = with_html = 0
+    for ev in root.iter("event"):
+        text = (_text(ev, "abstract") or "") + (_text(ev, "description") or "")
+        if text:
+            with_text += 1
+            with_html += bool(_HTML_TAG.search(text))
+    return "html" if with_text and with_html * 2 >= with_text else "markdown"
+
+
+def _talk(
+    ev: etree._Element,
+    day_date: str | None,
+    room_name: str | None,
+    fmt: str,
+    is_fosdem: bool,
+    year: str | None,
+    warnings: list[str],
+) -> TalkInfo | None:
+    source_id = _clean(ev.get("id")) or _clean(ev.get("guid"))
+    title = _text(ev, "title")
+    if source_id is None:
+        warnings.append(f"skipped an event without id: {title!r}")
+        return None
+    if title is None:
+        warnings.append(f"skipped event {source_id}: no title")
+        return None
+
+    slug = _text(ev, "slug")
+    url = _text(ev, "url")
+    if url is None and is_fosdem and slug and year:
+        url = f"https://fosdem.org/{year}/schedule/event/{slug}/"
+
+    return TalkInfo(
+        source_id=source_id,
+        title=_collapse(title),
+        track_title=_collapse(_text(ev, "track")) or None,
+        abstract=_abstract(ev),
+        abstract_format=fmt,
+        abstract_complete=True,
+        start=_start(ev, day_date, source_id, warnings),
+        duration_minutes=_duration(ev, source_id, warnings),
+        room=_text(ev, "room") or room_name,
+        url=url,
+        kind=_text(ev, "type"),
+        people=_people(ev),
+        links=_links(ev),
+        rank=RANK_SCHEDULE,
+    )
+
+
+def _abstract(ev: etree._Element) -> str | None:
+    """The abstract, then the description when it says something else: both are published."""
+    abstract = _text(ev, "abstract")
+    description = _text(ev, "description")
+    if description and description != abstract:
+        return f"{abstract}\n\n{description}" if abstract else description
+    return abstract
+
+
+def _start(ev: etree._Element, day_date: str | None, source_id: str, warnings: list[str]) -> str | None:
+    # <date> (2024+ FOSDEM, frab, pretalx) is the full start with its offset; it alone may
+    # move a talk after midnight to the next calendar day.
+    published = _text(ev, "date")
+    if published is not None:
+        try:
+            datetime.fromisoformat(published)
+            return published
+        except ValueError:
+            warnings.append(f"event {source_id}: <date> is not ISO 8601: {published!r}")
+    start = _text(ev, "start")
+    if start is None or day_date is None:
+        return None
+    match = _TIME.match(start)
+    if match is None or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
+        warnings.append(f"event {source_id}: <start> is not a time: {start!r}")
+        return None
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    moment = datetime.fromisoformat(day_date) + timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _duration(ev: etree._Element, source_id: str, warnings: list[str]) -> int | None:
+    value = _text(ev, "duration")
+    if value is None:
+        return None
+    match = _TIME.match(value)
+    if match is None or int(match.group(2)) > 59:
+        warnings.append(f"event {source_id}: <duration> is not HH:MM[:SS]: {value!r}")
+        return None
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return hours * 60 + minutes + seconds // 60
+
+
+def _people(ev: etree._Element) -> list[PersonRef]:
+    people = []
+    for person in ev.iterfind("persons/person"):
+        name_el = person.find("name")
+        name = _collapse(_all_text(name_el if name_el is not None else person))
+        if name:
+            people.append(PersonRef(name=name, role="speaker", source_person_id=_clean(person.get("id"))))
+    return people
+
+
+def _links(ev: etree._Element) -> list[Link]:
+    links: list[Link] = []
+    for att in ev.iterfind("attachments/attachment"):
+        href = _clean(att.get("href"))
+        if href:
+            kind = _clean(att.get("type")) or "link"
+            title = _collapse(_all_text(att)) or kind
+            links.append(Link(title=title, url=href, kind=kind))
+    for link in ev.iterfind("links/link"):
+        href = _clean(link.get("href"))
+        if href:
+            title = _collapse(_all_text(link)) or href
+            links.append(Link(title=title, url=href, kind=_link_kind(href, title)))
+    feedback = _text(ev, "feedback_url")
+    if feedback:
+        links.append(Link(title="Submit feedback", url=feedback, kind="feedback"))
+    seen: set[str] = set()
+    unique = []
+    for link in links:
+        if link.url not in seen:
+            seen.add(link.url)
+            unique.append(link)
+    return unique
+
+
+def _link_kind(href: str, title: str) -> str:
+    lhref, ltitle = href.lower(), title.lower()
+    if "video.fosdem.org" in lhref or ltitle.startswith("video"):
+        return "video"
+    if "feedback" in ltitle or "/feedback" in lhref:
+        return "feedback"
+    if "matrix.to/" in lhref or "//chat." in lhref or _CHAT.search(title):
+        return "chat"
+    if _SLIDES.search(title):
+        return "slides"
+    return "link"
+
+
+def _tracks(root: etree._Element, talks: list[TalkInfo]) -> list[TrackInfo]:
+    """One track per distinct name: those the file lists (2024+), then those its talks use."""
+    slugs: dict[str, str | None] = {}
+    for track in root.iterfind("tracks/track"):
+        name = _collapse(_all_text(track))
+        if name and name not in slugs:
+            slugs[name] = _clean(track.get("slug"))
+    for ev in root.iter("event"):
+        track = ev.find("track")
+        if track is not None:
+            name = _collapse(_all_text(track))
+            if name and not slugs.get(name):
+                slugs[name] = _clean(track.get("slug"))
+
+    rooms: dict[str, set[str | None]] = {}
+    kinds: dict[str, Counter[str]] = {}
+    for talk in talks:
+        if talk.track_title is None:
+            continue
+        name = _collapse(talk.track_title)
+        slugs.setdefault(name, None)
+        rooms.setdefault(name, set()).add(talk.room)
+        if talk.kind:
+            kinds.setdefault(name, Counter())[talk.kind] += 1
+
+    tracks = []
+    for name, slug in slugs.items():
+        track_rooms = rooms.get(name, set())
+        track_kinds = kinds.get(name, Counter())
+        devroom = name.lower().endswith("devroom") or (bool(track_kinds) and set(track_kinds) == {"devroom"})
+        room = next(iter(track_rooms)) if len(track_rooms) == 1 else None
+        tracks.append(TrackInfo(title=name, kind="devroom" if devroom else None, room=room, source_id=slug))
+    return tracks
+
+
+def _date_or_none(value: str | None) -> str | None:
+    value = _clean(value)
+    if value is None or not _DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _text(parent: etree._Element, name: str) -> str | None:
+    """The stripped text of a child element, None when missing or empty."""
+    child = parent.find(name)
+    return _clean(_all_text(child)) if child is not None else None
+
+
+def _all_text(el: etree._Element) -> str:
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _collapse(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__
