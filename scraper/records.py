@@ -81,6 +81,9 @@ class TalkInfo:
 
     source_id: str  # the site's own id (Indico contribution id, pentabarf event id)
     title: str
+    subtitle: str | None = None
+    guid: str | None = None  # a globally unique id the source gives (frab/pentabarf 2024+ guid)
+    slug: str | None = None  # the source's URL slug (FOSDEM: stable across renumberings in 2024+)
     track_title: str | None = None
     abstract: str | None = None
     abstract_format: str = "html"  # html | markdown | text

@@ -253,6 +253,9 @@ def _talk(
     return TalkInfo(
         source_id=source_id,
         title=_collapse(title),
+        subtitle=_collapse(_text(ev, "subtitle")) or None,
+        guid=_clean(ev.get("guid")),
+        slug=slug or _text(ev, "tag"),
         track_title=_collapse(_text(ev, "track")) or None,
         abstract=_abstract(ev),
         abstract_format=fmt,
