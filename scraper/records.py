@@ -99,8 +99,23 @@ class TalkInfo:
 
 
 @dataclass
+class Selection:
+    """The part of a followed page that belongs to the page that followed it: e.g. a
+    FOSDEM event page delegates to its year's schedule.xml but means one talk or track."""
+
+    talk_slugs: list[str] = field(default_factory=list)
+    talk_source_ids: list[str] = field(default_factory=list)
+    track_titles: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Programme:
-    """Everything one page says, plus the same-site links that complete it."""
+    """Everything one page says, plus the same-site links that complete it.
+
+    `follow_fallback[url]` lists what to fetch instead when `url` fails (an export API
+    that is disabled, say); such a failure is then a warning, not an error.
+    `select[url]` keeps only part of what `url` gives (see Selection).
+    """
 
     format: str  # parser name, e.g. indico-html
     page_kind: str  # e.g. session, contribution, schedule-xml
@@ -109,6 +124,8 @@ class Programme:
     tracks: list[TrackInfo] = field(default_factory=list)
     talks: list[TalkInfo] = field(default_factory=list)
     follow: list[str] = field(default_factory=list)
+    follow_fallback: dict[str, list[str]] = field(default_factory=dict)
+    select: dict[str, Selection] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
