@@ -3,6 +3,13 @@
 `scrape` fetches live pages (or reads local files), `build` reads the bundled fixtures,
 `reparse` reads the stored raw pages: all three hand pages to the same parse, merge and
 store code, so an offline build is exactly what a live scrape of the same bytes gives.
+
+A scrape works source by source. Every fetched body is committed to `pages` as soon as
+it arrives; a source's rows are merged and committed in one transaction when all its
+pages are in. So a killed job leaves whole pages and whole sources, never half a source,
+and the next run of the same sources resumes: pages already fetched are not fetched
+again. Pages the server reports unchanged (304, or the same bytes) are not re-parsed;
+a source none of whose pages changed writes nothing.
 """
 
 from __future__ import annotations
@@ -11,23 +18,30 @@ import csv
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from . import store
+from .config import DEFAULT_FOLLOW_DEPTH, Source
 from .fetch import Fetcher, FetchError
-from .normalize.merge import Rows, merge
-from .parsers import parse_page
+from .normalize.merge import Rows, merge, select_part
+from .normalize.talk_identity import match_existing
+from .parsers import by_format, parser_for
 from .publish import ensure_published
-from .records import ParseError, Programme
+from .records import ParseError, Programme, Selection
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PAGES = 2000
+
+# progress(event, url): event is fetched | not-modified | reused | failed | stored
+Progress = Callable[[str, str], None]
 
 
 class JobError(Exception):
@@ -51,20 +65,37 @@ class Page:
 class JobReport:
     run_id: int | None = None
     pages_fetched: int = 0
+    pages_not_modified: int = 0
+    pages_failed: int = 0
     pages_parsed: int = 0
+    requests: int = 0
+    bytes_received: int = 0
+    talks: store.SaveStats = field(default_factory=store.SaveStats)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def run_counts(self) -> dict[str, int]:
+        return {"pages_not_modified": self.pages_not_modified, "pages_failed": self.pages_failed,
+                "requests": self.requests, "bytes_received": self.bytes_received,
+                "talks_added": self.talks.added, "talks_changed": self.talks.changed,
+                "talks_unchanged": self.talks.unchanged, "talks_removed": self.talks.removed}
 
-def parse_one(page: Page, report: JobReport) -> Programme | None:
+    def add(self, stats: store.SaveStats) -> None:
+        for name in ("added", "changed", "unchanged", "removed"):
+            setattr(self.talks, name, getattr(self.talks, name) + getattr(stats, name))
+
+
+def parse_one(page: Page, report: JobReport, kind: str | None = None) -> Programme | None:
     """Parse a page; a failure becomes one error line and the job goes on."""
     try:
-        programme = parse_page(page.body, page.url)
+        parser: ModuleType = by_format(kind) if kind else parser_for(page.body, page.url)
+        programme = parser.parse(page.body, page.url)
     except ParseError as exc:
         report.errors.append(f"{page.url}: {exc}")
         return None
@@ -76,8 +107,10 @@ def parse_one(page: Page, report: JobReport) -> Programme | None:
 
 
 def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], report: JobReport,
-                     fetched_at: dict[str, str], event_id: str | None = None) -> Rows:
-    """Merge the job's programmes and write them in one transaction."""
+                     fetched_at: dict[str, str], event_id: str | None = None,
+                     parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = ()) -> Rows:
+    """Merge programmes, match their talks to the archived ones, and write everything in
+    one transaction: rows, the pages they came from, and talks their page dropped."""
     ids = store.known_event_ids(db)
     if event_id:
         keys = {p.event.source_key for p in programmes}
@@ -85,16 +118,243 @@ def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], rep
             raise JobError(f"--event-id {event_id} given, but the pages belong to {len(keys)} events")
         ids.update({key: event_id for key in keys})
     rows = merge(programmes, ids)
-    store.save_rows(db, rows, fetched_at)
+    match_existing(rows, store.talk_identities(db, [e["id"] for e in rows.events]))
+    with db.atomic():
+        report.add(store.save_rows(db, rows, fetched_at, report.run_id))
+        store.mark_parsed(db, parsed_urls)
+        report.talks.removed += store.mark_removed(db, _dropped_talks(db, rows, complete_urls), report.run_id)
     ensure_published(db)
     report.warnings.extend(rows.warnings)
-    report.counts = rows.counts()
+    for name, n in rows.counts().items():
+        report.counts[name] = report.counts.get(name, 0) + n
     return rows
+
+
+def _dropped_talks(db: sqlite_utils.Database, rows: Rows, complete_urls: Iterable[str]) -> list[str]:
+    """Talks that a page gave before and, parsed completely and successfully now, no
+    longer lists. A page that now lists no talk at all drops nothing."""
+    given_now: dict[str, set[str]] = {}
+    for row in rows.provenance:
+        if row["table_name"] == "talks" and row["column_name"] == "title":
+            given_now.setdefault(row["url"], set()).add(row["row_id"])
+    kept = {t["id"] for t in rows.talks}
+    dropped = []
+    for url in complete_urls:
+        if not given_now.get(url):
+            continue
+        dropped.extend(sorted(store.talks_given_by(db, url) - kept))
+    return dropped
 
 
 def _same_site(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
     return pa.scheme in ("http", "https") and (pa.hostname, pa.port) == (pb.hostname, pb.port)
+
+
+@dataclass
+class _Visit:
+    """One page of a source: its programme once parsed, and whether its rows need storing."""
+
+    url: str
+    programme: Programme | None = None
+    needs_store: bool = False
+    selection: Selection | None = None
+
+
+class ScrapeJob:
+    """Fetch the sources one by one, following the links each page's parser asks for."""
+
+    def __init__(self, db: sqlite_utils.Database, fetcher: Fetcher, *, refresh: bool = False,
+                 max_pages: int = DEFAULT_MAX_PAGES, progress: Progress | None = None) -> None:
+        self.db, self.fetcher, self.refresh, self.max_pages = db, fetcher, refresh, max_pages
+        self.progress = progress or (lambda event, url: None)
+        self.report = JobReport()
+        self.resume_since: str | None = None
+        self.seen: set[str] = set()
+
+    def run(self, sources: list[Source], local_pages: list[tuple[Page, Source]] = ()) -> JobReport:
+        started = time.monotonic()
+        names = [s.url for s in sources] + [p.url for p, _ in local_pages]
+        interrupted = store.interrupted_run(self.db, names)
+        if interrupted and not self.refresh:
+            self.resume_since = interrupted["started_at"]
+            self.report.warnings.append(f"resuming run {interrupted['id']}, which did not finish")
+            store.finish_run(self.db, interrupted["id"], "interrupted", interrupted["pages_fetched"] or 0,
+                             [])
+        self.report.run_id = store.start_run(self.db, names)
+        try:
+            for page, source in local_pages:
+                self._local(page, source)
+            for source in sources:
+                self._source(source)
+        finally:
+            self.report.seconds = time.monotonic() - started
+            status = "ok" if self.report.ok else "failed"
+            store.finish_run(self.db, self.report.run_id, status, self.report.pages_fetched,
+                             self.report.errors, **self.report.run_counts())
+        return self.report
+
+    def _local(self, page: Page, source: Source) -> None:
+        programme = parse_one(page, self.report, source.kind)
+        if programme is None:
+            return
+        store.save_page(self.db, page.__dict__, programme.follow)
+        self._store([_Visit(page.url, programme, True)], source)
+
+    def _source(self, source: Source) -> None:
+        visits: list[_Visit] = []
+        queue: list[tuple[str, int, Selection | None, list[str] | None]] = [(source.url, 0, None, None)]
+        while queue:
+            url, depth, selection, fallbacks = queue.pop(0)
+            if url in self.seen:
+                continue
+            self.seen.add(url)
+            visit = self._visit(url, source.kind if depth == 0 else None, fallbacks is not None)
+            if visit is None:
+                if fallbacks:
+                    queue.extend((u, depth, selection, None) for u in fallbacks)
+                continue
+            visit.selection = selection
+            visits.append(visit)
+            follow, fallback_map, selections = self._links(visit)
+            if depth >= source.follow:
+                continue
+            for link in follow:
+                if link in self.seen or not _same_site(link, url):
+                    continue
+                queue.append((link, depth + 1, selections.get(link), fallback_map.get(link)))
+        if any(v.needs_store for v in visits):
+            self._store(visits, source)
+
+    def _visit(self, url: str, kind: str | None, has_fallback: bool) -> _Visit | None:
+        """Fetch (or reuse) one page; parse it when its bytes are new."""
+        state = store.page_state(self.db, url)
+        if state and self.resume_since and (state["checked_at"] or "") >= self.resume_since:
+            self.progress("reused", url)
+            return self._stored(url, state, kind)
+        if self.report.requests >= self.max_pages:
+            self.report.errors.append(f"{url}: not fetched, the job's limit of {self.max_pages} pages was reached")
+            return None
+        conditional = {} if self.refresh or not state else {"etag": state["etag"],
+                                                           "last_modified": state["last_modified"]}
+        self.report.requests += 1
+        try:
+            result = self.fetcher.get(url, **conditional)
+        except FetchError as exc:
+            self.progress("failed", url)
+            if has_fallback:
+                self.report.warnings.append(f"{exc}; using the fallback pages")
+            else:
+                self.report.pages_failed += 1
+                self.report.errors.append(str(exc))
+            return None
+        self.report.bytes_received += result.bytes_received
+        if result.status == 304 and state is None:
+            self.report.pages_failed += 1
+            self.report.errors.append(f"{url}: 304 Not Modified for a page that was never stored")
+            return None
+        if result.status == 304 or (state and result.body is not None
+                                    and store.sha256(result.body) == state["sha256"] and not self.refresh):
+            self.report.pages_not_modified += 1
+            store.touch_page(self.db, url, result.fetched_at)
+            self.progress("not-modified", url)
+            return self._stored(url, state, kind)
+        self.report.pages_fetched += 1
+        self.progress("fetched", result.url)
+        page = Page(url=result.url, body=result.body or b"", fetched_at=result.fetched_at,
+                    status=result.status, content_type=result.content_type, etag=result.etag,
+                    last_modified=result.last_modified)
+        programme = parse_one(page, self.report, kind)
+        if programme is None and has_fallback:
+            # Not the page kind we hoped for (e.g. an export API answering with a login page).
+            self.report.warnings.append(self.report.errors.pop() + "; using the fallback pages")
+        store.save_page(self.db, page.__dict__, programme.follow if programme else None)
+        if result.url != url:
+            self.seen.add(result.url)
+        return _Visit(result.url, programme, needs_store=programme is not None) if programme else None
+
+    def _stored(self, url: str, state: dict, kind: str | None) -> _Visit | None:
+        """A page whose stored copy is current: parse it only if its rows are not stored."""
+        if state["parsed_sha256"] == state["sha256"] and state["follow"] is not None:
+            return _Visit(url)
+        page = Page(url=url, body=store.page_body(self.db, url) or b"", fetched_at=state["fetched_at"])
+        programme = parse_one(page, self.report, kind)
+        if programme is None:
+            return None
+        store.touch_page(self.db, url, state["checked_at"] or page.fetched_at, programme.follow)
+        return _Visit(url, programme, needs_store=True)
+
+    def _links(self, visit: _Visit) -> tuple[list[str], dict[str, list[str]], dict[str, Selection]]:
+        if visit.programme is not None:
+            p = visit.programme
+            return p.follow, p.follow_fallback, p.select
+        state = store.page_state(self.db, visit.url)
+        return (state["follow"] or []) if state else [], {}, {}
+
+    def _store(self, visits: list[_Visit], source: Source) -> None:
+        """Merge every page of the source (re-parsing stored ones as needed) and write."""
+        programmes, fetched_at, complete = [], {}, []
+        for visit in visits:
+            if visit.programme is None:
+                state = store.page_state(self.db, visit.url)
+                page = Page(url=visit.url, body=store.page_body(self.db, visit.url) or b"",
+                            fetched_at=state["fetched_at"] if state else store.now_utc())
+                visit.programme = parse_one(page, self.report)
+                if visit.programme is None:
+                    continue
+            programme = visit.programme
+            if visit.selection is not None:
+                programme = select_part(programme, visit.selection)
+            else:
+                complete.append(visit.url)
+            programmes.append(programme)
+            state = store.page_state(self.db, visit.url)
+            fetched_at[visit.url] = state["fetched_at"] if state else store.now_utc()
+        if not programmes:
+            return
+        try:
+            store_programmes(self.db, programmes, self.report, fetched_at, source.event_id,
+                             parsed_urls=[v.url for v in visits if v.programme is not None],
+                             complete_urls=complete)
+        except JobError as exc:
+            self.report.errors.append(str(exc))
+            return
+        self.progress("stored", source.url)
+
+
+def scrape(db: sqlite_utils.Database, sources: list[str | Source], fetcher: Fetcher | None = None, *,
+           url: str | None = None, follow: bool = True, event_id: str | None = None,
+           max_pages: int = DEFAULT_MAX_PAGES, refresh: bool = False,
+           progress: Progress | None = None) -> JobReport:
+    """Scrape URLs and local files: fetch, follow same-site links, upsert. Failed pages
+    are reported and skipped; pages that worked are kept."""
+    remote, local = [], []
+    for source in sources:
+        if isinstance(source, str):
+            source = Source(url=source, event_id=event_id, follow=DEFAULT_FOLLOW_DEPTH if follow else 0)
+        if urlsplit(source.url).scheme in ("http", "https"):
+            remote.append(source)
+        else:
+            local.append(source)
+    report_errors = []
+    local_pages = []
+    for source in local:
+        try:
+            local_pages.append((_local_page(source.url, url), source))
+        except JobError as exc:
+            report_errors.append(str(exc))
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher()
+    try:
+        report = ScrapeJob(db, fetcher, refresh=refresh, max_pages=max_pages, progress=progress).run(
+            remote, local_pages)
+    finally:
+        if own_fetcher:
+            fetcher.close()
+    if report_errors:
+        report.errors[:0] = report_errors
+        store.finish_run(db, report.run_id, "failed", report.pages_fetched, report.errors, **report.run_counts())
+    return report
 
 
 def _local_page(source: str, url: str | None) -> Page:
@@ -104,78 +364,6 @@ def _local_page(source: str, url: str | None) -> Page:
     except OSError as exc:
         raise JobError(f"cannot read {source}: {exc.strerror}") from None
     return Page(url=url or path.resolve().as_uri(), body=body, fetched_at=store.now_utc())
-
-
-def scrape(db: sqlite_utils.Database, sources: list[str], fetcher: Fetcher | None = None, *,
-           url: str | None = None, follow: bool = True, event_id: str | None = None,
-           max_pages: int = DEFAULT_MAX_PAGES) -> JobReport:
-    """Fetch each source (URL or local file), follow the same-site links its parser asks
-    for, and upsert everything. Failed pages are reported and skipped."""
-    report = JobReport(run_id=store.start_run(db, sources))
-    programmes: list[Programme] = []
-    fetched_at: dict[str, str] = {}
-    queue: list[tuple[str, str | None]] = []  # (url or path, the start URL it came from)
-    seen: set[str] = set()
-    for source in sources:
-        if urlsplit(source).scheme in ("http", "https"):
-            queue.append((source, source))
-        else:
-            try:
-                page = _local_page(source, url)
-            except JobError as exc:
-                report.errors.append(str(exc))
-                continue
-            programme = parse_one(page, report)
-            if programme:
-                programmes.append(programme)
-                fetched_at[page.url] = page.fetched_at
-    own_fetcher = fetcher is None and bool(queue)
-    fetcher = fetcher or (Fetcher() if queue else None)
-    try:
-        while queue:
-            target, start = queue.pop(0)
-            if target in seen:
-                continue
-            seen.add(target)
-            if report.pages_fetched >= max_pages:
-                report.errors.append(f"{target}: not fetched, the job's limit of {max_pages} pages was reached")
-                continue
-            page = _fetch(db, fetcher, target, report)
-            if page is None:
-                continue
-            programme = parse_one(page, report)
-            if programme is None:
-                continue
-            programmes.append(programme)
-            fetched_at[page.url] = page.fetched_at
-            if follow:
-                queue.extend((link, start) for link in programme.follow
-                             if link not in seen and _same_site(link, page.url))
-    finally:
-        if own_fetcher:
-            fetcher.close()
-    if programmes:
-        try:
-            store_programmes(db, programmes, report, fetched_at, event_id)
-        except JobError as exc:
-            report.errors.append(str(exc))
-    store.finish_run(db, report.run_id, "ok" if report.ok else "failed",
-                     report.pages_fetched, report.errors)
-    return report
-
-
-def _fetch(db: sqlite_utils.Database, fetcher: Fetcher, url: str, report: JobReport) -> Page | None:
-    try:
-        result = fetcher.get(url)
-    except FetchError as exc:
-        report.errors.append(str(exc))
-        return None
-    report.pages_fetched += 1
-    page = Page(url=result.url, body=result.body or b"", fetched_at=result.fetched_at,
-                status=result.status, content_type=result.content_type, etag=result.etag,
-                last_modified=result.last_modified)
-    store.save_page(db, page.__dict__)
-    return page
 
 
 def fixture_pages(fixtures_dir: Path) -> Iterable[Page]:
@@ -199,6 +387,23 @@ def fixture_pages(fixtures_dir: Path) -> Iterable[Page]:
         yield Page(url=row["url"], body=body, fetched_at=fetched_at)
 
 
+def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobReport,
+               save: bool) -> None:
+    """Parse pages and store them together (build and reparse)."""
+    programmes, fetched_at, urls = [], {}, []
+    for page in pages:
+        programme = parse_one(page, report)
+        if save:
+            store.save_page(db, page.__dict__, programme.follow if programme else None)
+            report.pages_fetched += 1
+        if programme:
+            programmes.append(programme)
+            fetched_at[page.url] = page.fetched_at
+            urls.append(page.url)
+    if programmes:
+        store_programmes(db, programmes, report, fetched_at, parsed_urls=urls)
+
+
 def build(db_path: Path, fixtures_dir: Path) -> JobReport:
     """Build the archive from the fixtures into a new file, renamed over `db_path` only
     when complete: a failed or killed build leaves the old archive untouched."""
@@ -210,17 +415,9 @@ def build(db_path: Path, fixtures_dir: Path) -> JobReport:
         db = store.open_db(tmp)
         try:
             report = JobReport(run_id=store.start_run(db, [str(fixtures_dir)]))
-            programmes, fetched_at = [], {}
-            for page in fixture_pages(fixtures_dir):
-                store.save_page(db, page.__dict__)
-                report.pages_fetched += 1
-                programme = parse_one(page, report)
-                if programme:
-                    programmes.append(programme)
-                    fetched_at[page.url] = page.fetched_at
-            store_programmes(db, programmes, report, fetched_at)
+            _parse_all(db, fixture_pages(fixtures_dir), report, save=True)
             store.finish_run(db, report.run_id, "ok" if report.ok else "failed",
-                             report.pages_fetched, report.errors)
+                             report.pages_fetched, report.errors, **report.run_counts())
             db.conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             db.close()
@@ -236,14 +433,9 @@ def build(db_path: Path, fixtures_dir: Path) -> JobReport:
 def reparse(db: sqlite_utils.Database) -> JobReport:
     """Re-run every parser over the stored raw pages, without the network."""
     report = JobReport(run_id=store.start_run(db, ["reparse"]))
-    programmes, fetched_at = [], {}
-    for row in list(store.stored_pages(db)):
-        page = Page(url=row["url"], body=row["body"], fetched_at=row["fetched_at"])
-        programme = parse_one(page, report)
-        if programme:
-            programmes.append(programme)
-            fetched_at[page.url] = page.fetched_at
-    if programmes:
-        store_programmes(db, programmes, report, fetched_at)
-    store.finish_run(db, report.run_id, "ok" if report.ok else "failed", 0, report.errors)
+    pages = [Page(url=row["url"], body=row["body"], fetched_at=row["fetched_at"])
+             for row in store.stored_pages(db)]
+    _parse_all(db, pages, report, save=False)
+    store.finish_run(db, report.run_id, "ok" if report.ok else "failed", 0, report.errors,
+                     **report.run_counts())
     return report

@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,28 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
             db[table].create_index(column_list)
 
 
+@migrations()
+def m002_incremental_jobs_and_changes(db: sqlite_utils.Database) -> None:
+    """Conditional/resumable scrape jobs (issue #7) and talk history (issue #6)."""
+    db["pages"].add_column("follow", str)  # JSON list of the links its parser asked to follow
+    db["pages"].add_column("parsed_sha256", str)  # body whose rows are in the archive
+    db["pages"].add_column("checked_at", str)  # last time the server confirmed it (200 or 304)
+    for column in ("pages_not_modified", "pages_failed", "requests", "bytes_received",
+                   "talks_added", "talks_changed", "talks_unchanged", "talks_removed"):
+        db["scrape_runs"].add_column(column, int)
+    db["talks"].add_column("guid", str)
+    db["talks"].add_column("removed_at", str)
+    db["changes"].create({
+        "id": int, "run_id": int, "table_name": str, "row_id": str, "column_name": str,
+        "old_value": str, "new_value": str, "changed_at": str,
+    }, pk="id", foreign_keys=[("run_id", "scrape_runs", "id")])
+    db["changes"].create_index(["run_id"])
+    db["changes"].create_index(["table_name", "row_id"])
+    db["talk_aliases"].create({"event_id": str, "source_id": str, "talk_id": str},
+                              pk=("event_id", "source_id"),
+                              foreign_keys=[("event_id", "events", "id"), ("talk_id", "talks", "id")])
+
+
 INDEXES = {
     "tracks": [["event_id"]],
     "talks": [["event_id"], ["track_id"], ["starts_at_utc"]],
@@ -94,6 +117,10 @@ TABLE_KEYS = {
     "person_names": ("person_id", "name"),
     "provenance": ("table_name", "row_id", "column_name"),
 }
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 def now_utc() -> str:
@@ -131,14 +158,32 @@ def link_id(row: dict[str, Any]) -> str:
     return hashlib.sha1(f"{owner}\n{row['url']}".encode()).hexdigest()[:16]
 
 
-def save_rows(db: sqlite_utils.Database, rows: Rows, fetched_at: dict[str, str] | None = None) -> None:
-    """Upsert one merged batch in a single transaction.
+@dataclass
+class SaveStats:
+    """What one batch did to the archive's talks."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+# Talk columns whose changes are history worth keeping (ids and derived text are not).
+TRACKED_TALK_COLUMNS = ("title", "track_id", "abstract", "starts_at_utc", "duration_minutes",
+                        "room", "url", "source_id", "removed_at")
+
+
+def save_rows(db: sqlite_utils.Database, rows: Rows, fetched_at: dict[str, str] | None = None,
+              run_id: int | None = None) -> SaveStats:
+    """Upsert one merged batch in a single transaction; record what changed in `changes`.
 
     A talk's (or track's) people and links are replaced only when the new batch has
     some for it: a page that lists none leaves the stored ones alone.
     """
     fetched_at = fetched_at or {}
     with db.atomic():
+        old_talks = _rows_by_id(db, "talks", [t["id"] for t in rows.talks])
+        old_speakers = _speakers(db, list(old_talks))
         _upsert_keep(db, "events", rows.events)
         _upsert_keep(db, "tracks", rows.tracks)
         _upsert_keep(db, "people", rows.people)
@@ -155,6 +200,99 @@ def save_rows(db: sqlite_utils.Database, rows: Rows, fetched_at: dict[str, str] 
         _replace_children(db, "links", "track_id", track_links)
         provenance = [dict(r, fetched_at=fetched_at.get(r["url"])) for r in rows.provenance]
         _upsert_keep(db, "provenance", provenance)
+        if rows.aliases:
+            db["talk_aliases"].insert_all(rows.aliases, replace=True)
+        reappeared = [t for t in old_talks.values() if t["removed_at"]]
+        if reappeared:
+            db.conn.executemany("UPDATE talks SET removed_at = NULL WHERE id = ?",
+                                [(t["id"],) for t in reappeared])
+        return _record_changes(db, run_id, old_talks, old_speakers, [t["id"] for t in rows.talks])
+
+
+def _rows_by_id(db: sqlite_utils.Database, table: str, row_ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start:start + 500]
+        sql = f"SELECT * FROM [{table}] WHERE id IN ({', '.join('?' for _ in chunk)})"
+        found.update({row["id"]: row for row in db.query(sql, chunk)})
+    return found
+
+
+def _speakers(db: sqlite_utils.Database, talk_ids: list[str]) -> dict[str, str]:
+    """Talk id → its speakers as published, in order ("A; B"): for the changes log."""
+    speakers: dict[str, str] = {}
+    for start in range(0, len(talk_ids), 500):
+        chunk = talk_ids[start:start + 500]
+        sql = (f"SELECT talk_id, name_as_published FROM talk_people WHERE role = 'speaker' "
+               f"AND talk_id IN ({', '.join('?' for _ in chunk)}) ORDER BY talk_id, position")
+        for row in db.query(sql, chunk):
+            speakers[row["talk_id"]] = "; ".join(filter(None, [speakers.get(row["talk_id"]),
+                                                               row["name_as_published"]]))
+    return speakers
+
+
+def _record_changes(db, run_id, old_talks, old_speakers, talk_ids) -> SaveStats:
+    stats = SaveStats()
+    new_talks = _rows_by_id(db, "talks", talk_ids)
+    new_speakers = _speakers(db, talk_ids)
+    changes, when = [], now_utc()
+    for tid in talk_ids:
+        old = old_talks.get(tid)
+        if old is None:
+            stats.added += 1
+            continue
+        new = new_talks[tid]
+        diffs = [(c, old[c], new[c]) for c in TRACKED_TALK_COLUMNS if old[c] != new[c]]
+        if old_speakers.get(tid) != new_speakers.get(tid):
+            diffs.append(("speakers", old_speakers.get(tid), new_speakers.get(tid)))
+        if diffs:
+            stats.changed += 1
+            changes.extend({"run_id": run_id, "table_name": "talks", "row_id": tid, "column_name": c,
+                            "old_value": _text(o), "new_value": _text(n), "changed_at": when}
+                           for c, o, n in diffs)
+        else:
+            stats.unchanged += 1
+    if changes:
+        db["changes"].insert_all(changes)
+    return stats
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def mark_removed(db: sqlite_utils.Database, talk_ids: list[str], run_id: int | None) -> int:
+    """Talks a complete, successful parse of their page no longer lists: kept, with
+    removed_at set and the removal in `changes` — never deleted."""
+    when = now_utc()
+    with db.atomic():
+        live = [t for t in _rows_by_id(db, "talks", talk_ids).values() if not t["removed_at"]]
+        db.conn.executemany("UPDATE talks SET removed_at = ? WHERE id = ?", [(when, t["id"]) for t in live])
+        db["changes"].insert_all([{"run_id": run_id, "table_name": "talks", "row_id": t["id"],
+                                   "column_name": "removed_at", "old_value": None, "new_value": when,
+                                   "changed_at": when} for t in live])
+    return len(live)
+
+
+def talks_given_by(db: sqlite_utils.Database, url: str) -> set[str]:
+    """Live talks whose title came from this page (provenance)."""
+    return {row["row_id"] for row in db.query(
+        "SELECT p.row_id FROM provenance p JOIN talks t ON t.id = p.row_id "
+        "WHERE p.table_name = 'talks' AND p.column_name = 'title' AND p.url = ? "
+        "AND t.removed_at IS NULL", [url])}
+
+
+def talk_identities(db: sqlite_utils.Database, event_ids: list[str]) -> list[dict[str, Any]]:
+    """The archived talks of these events with what identity matching needs."""
+    if not event_ids:
+        return []
+    sql = (
+        "SELECT t.id, t.event_id, t.source_id, t.title, t.starts_at_utc, t.guid, "
+        "(SELECT json_group_array(person_id) FROM talk_people tp "
+        " WHERE tp.talk_id = t.id AND tp.role = 'speaker') AS people "
+        f"FROM talks t WHERE t.event_id IN ({', '.join('?' for _ in event_ids)})"
+    )
+    return [dict(row, people=json.loads(row["people"] or "[]")) for row in db.query(sql, event_ids)]
 
 
 def _replace_children(db: sqlite_utils.Database, table: str, parent: str,
@@ -166,12 +304,46 @@ def _replace_children(db: sqlite_utils.Database, table: str, parent: str,
         db[table].insert_all(rows, replace=True)
 
 
-def save_page(db: sqlite_utils.Database, page: dict[str, Any]) -> None:
-    """Keep a fetched body so the archive can be re-parsed without the network."""
+def save_page(db: sqlite_utils.Database, page: dict[str, Any], follow: list[str] | None = None) -> None:
+    """Keep a fetched body (and the links its parser asked for), so the archive can be
+    re-parsed and a resumed or repeated job can skip it, without the network."""
     body = page.get("body")
-    row = dict(page, sha256=hashlib.sha256(body).hexdigest() if body is not None else None)
+    row = {key: page.get(key) for key in ("url", "fetched_at", "status", "content_type", "etag",
+                                         "last_modified", "body")}
+    row.update(sha256=sha256(body) if body is not None else None,
+               checked_at=page.get("fetched_at"))
+    if follow is not None:
+        row["follow"] = json.dumps(follow)
     with db.atomic():
         db["pages"].upsert(row, pk="url")
+
+
+def page_state(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT url, fetched_at, checked_at, etag, last_modified, sha256, "
+                         "parsed_sha256, follow FROM pages WHERE url = ?", [url]))
+    if not rows:
+        return None
+    row = rows[0]
+    row["follow"] = json.loads(row["follow"]) if row["follow"] else None
+    return row
+
+
+def page_body(db: sqlite_utils.Database, url: str) -> bytes | None:
+    rows = list(db.query("SELECT body FROM pages WHERE url = ?", [url]))
+    return rows[0]["body"] if rows else None
+
+
+def touch_page(db: sqlite_utils.Database, url: str, checked_at: str, follow: list[str] | None = None) -> None:
+    """The server confirmed the stored copy (304 or the same bytes)."""
+    with db.atomic():
+        db.conn.execute("UPDATE pages SET checked_at = ? WHERE url = ?", (checked_at, url))
+        if follow is not None:
+            db.conn.execute("UPDATE pages SET follow = ? WHERE url = ?", (json.dumps(follow), url))
+
+
+def mark_parsed(db: sqlite_utils.Database, urls: Iterable[str]) -> None:
+    """These pages' current bodies are now reflected in the archive's rows."""
+    db.conn.executemany("UPDATE pages SET parsed_sha256 = sha256 WHERE url = ?", [(u,) for u in urls])
 
 
 def stored_pages(db: sqlite_utils.Database) -> Iterable[dict[str, Any]]:
@@ -191,9 +363,16 @@ def start_run(db: sqlite_utils.Database, sources: list[str]) -> int:
     return runs.last_pk
 
 
+def interrupted_run(db: sqlite_utils.Database, sources: list[str]) -> dict[str, Any] | None:
+    """The latest run of the same sources that never finished (killed): a new run resumes it."""
+    rows = list(db.query("SELECT * FROM scrape_runs WHERE sources = ? ORDER BY id DESC LIMIT 1",
+                         [json.dumps(sources)]))
+    return rows[0] if rows and rows[0]["status"] == "running" else None
+
+
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, pages_fetched: int,
-               errors: list[str]) -> None:
+               errors: list[str], **counts: int) -> None:
     with db.atomic():
         db["scrape_runs"].update(run_id, {"finished_at": now_utc(), "status": status,
                                           "pages_fetched": pages_fetched,
-                                          "errors": json.dumps(errors, ensure_ascii=False)})
+                                          "errors": json.dumps(errors, ensure_ascii=False), **counts})

@@ -52,6 +52,17 @@ def track_id(event: str, title: str) -> str:
     return f"{event}/{slug(title) or 'track'}"
 
 
+# FOSDEM 2024+ slugs carry the talk's pretalx number: "fosdem-2024-1861-creative-coding-...".
+# The number survives the renumbering of event ids between schedule snapshots.
+_NUMBERED_SLUG = re.compile(r"^[a-z][a-z0-9]*-(?:19|20)\d{2}-(\d+)-")
+
+
+def stable_source_id(source_id: str, slug: str | None) -> str:
+    """The talk's number from a numbered slug when there is one, else the published id."""
+    match = _NUMBERED_SLUG.match(slug or "")
+    return match[1] if match else source_id
+
+
 def talk_id(event: str, source_id: str) -> str:
     return f"{event}/{source_id}"
 

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Link, PersonRef, Programme, TalkInfo, TrackInfo
+from dataclasses import replace
+
+from ..records import Link, PersonRef, Programme, Selection, TalkInfo, TrackInfo
 from . import ids
 from .text import html_to_text, plain, to_html
 from .times import localize
@@ -31,7 +33,24 @@ class Rows:
     track_people: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     provenance: list[dict[str, Any]] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)  # other published ids of a talk
     warnings: list[str] = field(default_factory=list)
+
+    def rename_talk(self, old: str, new: str) -> None:
+        """Give a talk the id the archive already knows it by (see talk_identity)."""
+        for row in self.talks:
+            if row["id"] == old:
+                row["id"] = new
+        for table in (self.talk_people, self.links):
+            for row in table:
+                if row.get("talk_id") == old:
+                    row["talk_id"] = new
+        for row in self.aliases:
+            if row["talk_id"] == old:
+                row["talk_id"] = new
+        for row in self.provenance:
+            if row["row_id"] == old and row["table_name"] in ("talks", "talk_people"):
+                row["row_id"] = new
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in
@@ -57,6 +76,18 @@ def _first(values):
         if value not in (None, "", []):
             return value
     return None
+
+
+def select_part(programme: Programme, selection: Selection) -> Programme:
+    """The talks (and their tracks) of a programme that a delegating page meant."""
+    slugs, ids = set(selection.talk_slugs), set(selection.talk_source_ids)
+    titles = {t.lower() for t in selection.track_titles}
+    talks = [t for t in programme.talks
+             if (t.slug and t.slug in slugs) or t.source_id in ids
+             or (t.track_title and t.track_title.lower() in titles)]
+    wanted = titles | {t.track_title.lower() for t in talks if t.track_title}
+    tracks = [t for t in programme.tracks if t.title.lower() in wanted]
+    return replace(programme, talks=talks, tracks=tracks, follow=[])
 
 
 def merge(programmes: list[Programme], event_ids: dict[str, str] | None = None) -> Rows:
@@ -181,7 +212,7 @@ def _merge_talks(event: str, tz: str | None, group: list[Programme], tracks: dic
     found: dict[str, list[tuple[TalkInfo, Programme]]] = {}
     for programme in group:
         for talk in programme.talks:
-            found.setdefault(talk.source_id, []).append((talk, programme))
+            found.setdefault(ids.stable_source_id(talk.source_id, talk.slug), []).append((talk, programme))
     for source_id, versions in found.items():
         versions.sort(key=lambda v: -v[0].rank)  # stable: equal ranks keep page order
         tid = ids.talk_id(event, source_id)
@@ -219,7 +250,11 @@ def _merge_talks(event: str, tz: str | None, group: list[Programme], tracks: dic
             "room": plain(pick("room", "room")),
             "url": pick("url", "url"),
             "source_id": source_id,
+            "guid": pick("guid"),
         })
+        published_ids = {talk.source_id for talk, _ in versions} - {source_id}
+        rows.aliases.extend({"event_id": event, "source_id": other, "talk_id": tid}
+                            for other in sorted(published_ids))
         people_versions = [v for v in versions if v[0].people]
         if people_versions:
             _talk_people(tid, people_versions, rows, person)
