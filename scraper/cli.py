@@ -15,7 +15,8 @@ import click
 
 from . import __version__, pipeline, store
 from .fetch import Fetcher, FetchPolicy
-from .parsers import parse_page
+from .config import ConfigError, load_config
+from .parsers import PARSERS, parse_page
 from .records import ParseError
 
 DEFAULT_DB = "archive.db"
@@ -48,47 +49,117 @@ def _report(report: pipeline.JobReport, what: str) -> None:
     counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
     click.echo(f"{what}: {report.pages_parsed} pages parsed" + (f"; {counts}" if counts else "")
                + (f" (run {report.run_id})" if report.run_id else ""), err=True)
+    _fail_if_errors(report)
+
+
+def _fail_if_errors(report: pipeline.JobReport) -> None:
     if report.errors:
         raise click.ClickException(
             f"{len(report.errors)} problem(s); see scrape_runs {report.run_id}" if report.run_id
             else f"{len(report.errors)} problem(s)")
 
 
+def _scrape_summary(report: pipeline.JobReport) -> str:
+    t = report.talks
+    return (f"pages: {report.pages_fetched} fetched, {report.pages_not_modified} not modified, "
+            f"{report.pages_failed} failed ({report.requests} requests, {report.bytes_received:,} bytes); "
+            f"talks: {t.added} added, {t.changed} changed, {t.unchanged} unchanged, {t.removed} removed; "
+            f"{report.seconds:.1f} s (run {report.run_id})")
+
+
+class _Progress:
+    """A progress bar on a terminal; one plain line per page otherwise (logs, CI)."""
+
+    def __init__(self, silent: bool) -> None:
+        self.silent = silent
+        self.bar = None
+        if not silent and sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(unit=" pages", file=sys.stderr, leave=False)
+
+    def __call__(self, event: str, url: str) -> None:
+        if self.silent:
+            return
+        if self.bar is not None:
+            if event != "stored":
+                self.bar.update(1)
+            self.bar.set_postfix_str(f"{event} {url}"[-60:], refresh=True)
+        else:
+            click.echo(f"{event}: {url}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 @cli.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @db_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML file listing sources (see sources.yml).")
 @click.option("--url", help="The URL a local FILE was served at (its links and ids depend on it).")
 @click.option("--event-id", help="Archive id for the event, e.g. lpc-2023 (default: from its title).")
 @click.option("--no-follow", is_flag=True, help="Do not follow links to contribution pages.")
+@click.option("--refresh", is_flag=True,
+              help="Fetch every page again, without conditional requests, and re-parse it.")
 @click.option("--max-pages", default=pipeline.DEFAULT_MAX_PAGES, show_default=True,
-              help="Stop fetching after this many pages.")
+              help="Stop fetching after this many requests.")
 @click.option("--allow-private", is_flag=True,
               help="Allow fetching from private/loopback addresses (local test servers).")
-@click.option("--delay", type=float, default=1.0, show_default=True,
-              help="Minimum seconds between two requests to one host.")
+@click.option("--delay", type=float, default=None,
+              help="Minimum seconds between two requests to one host (default 1, or the config's).")
 @click.option("--retries", type=int, default=3, show_default=True,
               help="Retries (with backoff) on connection errors, 429 and 5xx.")
-def scrape(sources, db_path, url, event_id, no_follow, max_pages, allow_private, delay, retries):
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@click.option("--user-agent", help="User-Agent to send (default names mcarchive and its URL).")
+@click.option("-s", "--silent", is_flag=True, help="No progress output.")
+def scrape(sources, db_path, config_path, url, event_id, no_follow, refresh, max_pages, allow_private,
+           delay, retries, timeout, user_agent, silent):
     """Fetch programme pages (URLs or local files) and upsert them into the archive.
 
-    The page kind is recognised from its content (Indico session/contribution page,
-    pentabarf schedule XML); same-site links it needs are followed.
+    The page kind is recognised from its content (Indico pages and JSON, pentabarf
+    schedule XML); same-site links it needs are followed. Unchanged pages cost a
+    conditional request; a killed job resumes where it stopped when run again.
 
     \b
     Example:
         mcarchive scrape https://lpc.events/event/17/sessions/162/ --db archive.db
+        mcarchive scrape --config sources.yml
     """
     if url and len(sources) != 1:
         raise click.UsageError("--url applies to a single local FILE")
-    db = store.open_db(db_path)
-    policy = FetchPolicy(allow_private=allow_private, min_delay=delay, retries=retries)
-    with Fetcher(policy) as fetcher:
+    job_sources: list = list(sources)
+    settings = {}
+    if config_path:
         try:
-            report = pipeline.scrape(db, list(sources), fetcher, url=url, follow=not no_follow,
-                                     event_id=event_id, max_pages=max_pages)
-        except pipeline.JobError as exc:
+            config = load_config(config_path, {p.FORMAT for p in PARSERS})
+        except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
-    _report(report, "scrape")
+        job_sources += config.sources
+        settings = {"user_agent": config.user_agent, "delay": config.delay}
+    if not job_sources:
+        raise click.UsageError("give SOURCES or --config")
+    policy = FetchPolicy(allow_private=allow_private, retries=retries, timeout=timeout,
+                         min_delay=delay if delay is not None else settings.get("delay") or 1.0)
+    if user_agent or settings.get("user_agent"):
+        policy.user_agent = user_agent or settings["user_agent"]
+    db = store.open_db(db_path)
+    progress = _Progress(silent)
+    try:
+        with Fetcher(policy) as fetcher:
+            report = pipeline.scrape(db, job_sources, fetcher, url=url, follow=not no_follow,
+                                     event_id=event_id, max_pages=max_pages, refresh=refresh,
+                                     progress=progress)
+    except pipeline.JobError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        progress.close()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(_scrape_summary(report), err=True)
+    _fail_if_errors(report)
 
 
 @cli.command()

@@ -168,9 +168,10 @@ class SaveStats:
     removed: int = 0
 
 
-# Talk columns whose changes are history worth keeping (ids and derived text are not).
+# Talk columns whose changes are history worth keeping. Not source_id: a renumbering is
+# not a change of the talk (its published ids are in talk_aliases).
 TRACKED_TALK_COLUMNS = ("title", "track_id", "abstract", "starts_at_utc", "duration_minutes",
-                        "room", "url", "source_id", "removed_at")
+                        "room", "url", "removed_at")
 
 
 def save_rows(db: sqlite_utils.Database, rows: Rows, fetched_at: dict[str, str] | None = None,

@@ -9,10 +9,8 @@ records the page it came from (the `provenance` rows).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-
-from dataclasses import replace
 
 from ..records import Link, PersonRef, Programme, Selection, TalkInfo, TrackInfo
 from . import ids
