@@ -40,6 +40,8 @@ def _load(body: bytes) -> dict:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise ParseError("malformed JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ParseError("malformed Indico JSON: top level is not an object")
     return data
