@@ -52,6 +52,13 @@ def _report(report: pipeline.JobReport, what: str) -> None:
     _fail_if_errors(report)
 
 
+def _open(db_path: str):
+    try:
+        return store.open_db(db_path)
+    except store.StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _fail_if_errors(report: pipeline.JobReport) -> None:
     if report.errors:
         raise click.ClickException(
@@ -143,7 +150,7 @@ def scrape(sources, db_path, config_path, url, event_id, no_follow, refresh, max
                          min_delay=delay if delay is not None else settings.get("delay") or 1.0)
     if user_agent or settings.get("user_agent"):
         policy.user_agent = user_agent or settings["user_agent"]
-    db = store.open_db(db_path)
+    db = _open(db_path)
     progress = _Progress(silent)
     try:
         with Fetcher(policy) as fetcher:
@@ -193,7 +200,7 @@ def reparse(db_path):
     """
     if not Path(db_path).exists():
         raise click.ClickException(f"no archive at {db_path}")
-    report = pipeline.reparse(store.open_db(db_path))
+    report = pipeline.reparse(_open(db_path))
     _report(report, "reparse")
 
 

@@ -15,11 +15,13 @@ a source none of whose pages changed writes nothing.
 from __future__ import annotations
 
 import csv
+import fcntl
 import logging
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -102,6 +104,11 @@ def parse_one(page: Page, report: JobReport, kind: str | None = None) -> Program
     except RecursionError:
         report.errors.append(f"{page.url}: page nested too deeply to parse")
         return None
+    except Exception as exc:  # a parser bug must not end an unattended job
+        logger.debug("parser bug on %s", page.url, exc_info=True)
+        report.errors.append(f"{page.url}: internal error while parsing (a bug; please report it): "
+                             f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+        return None
     report.pages_parsed += 1
     return programme
 
@@ -146,6 +153,26 @@ def _dropped_talks(db: sqlite_utils.Database, rows: Rows, complete_urls: Iterabl
     return dropped
 
 
+@contextmanager
+def job_lock(db: sqlite_utils.Database):
+    """One scrape job per archive at a time. A second one fails at once with a clear
+    message instead of interleaving with the first; the lock dies with its process, so
+    a killed job never blocks the run that resumes it."""
+    path = store.db_file(db)
+    if path is None:
+        yield
+        return
+    with open(path + ".lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise JobError(f"another scrape job is running on {path}; run this one when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _same_site(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
     return pa.scheme in ("http", "https") and (pa.hostname, pa.port) == (pb.hostname, pb.port)
@@ -173,6 +200,10 @@ class ScrapeJob:
         self.seen: set[str] = set()
 
     def run(self, sources: list[Source], local_pages: list[tuple[Page, Source]] = ()) -> JobReport:
+        with job_lock(self.db):
+            return self._run(sources, local_pages)
+
+    def _run(self, sources: list[Source], local_pages: list[tuple[Page, Source]]) -> JobReport:
         started = time.monotonic()
         names = [s.url for s in sources] + [p.url for p, _ in local_pages]
         interrupted = store.interrupted_run(self.db, names)

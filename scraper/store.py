@@ -127,14 +127,40 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
+class StoreError(Exception):
+    """The archive database cannot be used (not a database, locked); one line."""
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate an archive database."""
+    """Open (creating if needed) and migrate an archive database.
+
+    Migrations run inside one IMMEDIATE transaction, so two processes opening a new
+    archive at once apply them once: the second waits for the first (busy timeout).
+    """
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
-    migrations.apply(db)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migrations.apply(db)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"cannot use {path} as an archive: {exc}") from None
     return db
+
+
+def db_file(db: sqlite_utils.Database) -> str | None:
+    """The database's file path (None in memory)."""
+    for row in db.conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return row[2] or None
+    return None
 
 
 def _upsert_keep(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
