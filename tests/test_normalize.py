@@ -70,3 +70,7 @@ def test_markdown_and_plain_text():
 def test_plain_strips_tags_and_control_characters():
     assert plain("  A <b>bold</b>\x00 title\n") == "A bold title"
     assert plain("<script>alert(1)</script>Talk") == "Talk"
+    assert plain('Talk<img src=x onerror="alert(1)">') == "Talk"
+    assert plain("[Protocols] Unicode in email: RCPT TO:<grå@grå.org>") == \
+        "[Protocols] Unicode in email: RCPT TO:<grå@grå.org>"
+    assert plain("Vec<T> and Option<T>") == "Vec<T> and Option<T>"

@@ -219,3 +219,47 @@ def test_kill_and_resume(tmp_path, httpserver):
     statuses = [r[0] for r in con.execute("SELECT status FROM scrape_runs ORDER BY id")]
     assert statuses == ["interrupted", "ok"]
     print(f"resume took {resume_seconds:.2f}s after {fetched_before} pages before the kill")
+
+
+def test_every_fosdem_year_scrapes_and_round_trips(tmp_path, httpserver):
+    """All final FOSDEM files served on loopback, one job: per year as many talks as the
+    file has distinct event ids, and each event's title, track, room, start, duration and
+    persons as published."""
+    from lxml import etree
+
+    site = StaticSite()
+    files = {}
+    for year in range(2007, 2027):
+        path = FOSDEM / f"fosdem-{year}.xml"
+        site.pages[f"/{year}/schedule/xml"] = (path.read_bytes(), "application/xml")
+        files[year] = path
+    base = site.install(httpserver)
+    db, report = scrape(tmp_path / "a.db", [f"{base}/{y}/schedule/xml" for y in files])
+    assert report.ok, report.errors
+    for year, path in files.items():
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        events = {}
+        for day in root.iter("day"):
+            for ev in day.iter("event"):
+                events[ev.get("id")] = (day.get("date"), ev)
+        talks = {t["source_id"]: t for t in db.query(
+            "SELECT talks.*, tracks.title AS track FROM talks LEFT JOIN tracks ON tracks.id = talks.track_id "
+            "WHERE talks.event_id = ?", [f"fosdem-{year}"])}
+        assert len(talks) == len(events), year
+        for source_id, (date, ev) in events.items():
+            talk = talks[source_id]
+            text = lambda name: " ".join((ev.findtext(name) or "").split()) or None  # noqa: E731
+            assert talk["title"] == text("title"), (year, source_id)
+            assert talk["track"] == text("track"), (year, source_id)
+            assert talk["room"] == (text("room") or ev.getparent().get("name")), (year, source_id)
+            start = (ev.findtext("start") or "").strip()
+            assert talk["starts_at"][:10] == (ev.findtext("date") or date)[:10], (year, source_id)
+            assert talk["starts_at"][11:16] == start[:5].zfill(5), (year, source_id)
+            hours, minutes = (ev.findtext("duration") or "0:0").strip().split(":")[:2]
+            assert talk["duration_minutes"] == int(hours) * 60 + int(minutes), (year, source_id)
+            people = [" ".join((p.text or "").split()) for p in ev.iter("person")]
+            stored = [r["name_as_published"] for r in db.query(
+                "SELECT name_as_published FROM talk_people WHERE talk_id = ? AND role = 'speaker' "
+                "ORDER BY position", [talk["id"]])]
+            # A person listed twice on one talk (2024: event 1740) is one speaker.
+            assert stored == list(dict.fromkeys(p for p in people if p)), (year, source_id)

@@ -89,11 +89,20 @@ def html_to_text(html: str | None) -> str | None:
     return text or None
 
 
+# Real HTML elements only: "RCPT TO:<grå@grå.org>" or "Vec<T>" in a title are text.
+_HTML_TAG = re.compile(
+    r"<\s*/?\s*(?:a|abbr|audio|b|base|blockquote|body|br|button|code|div|em|embed|form|frame|"
+    r"frameset|h[1-6]|head|html|i|iframe|img|input|link|li|math|meta|object|ol|p|pre|s|script|"
+    r"select|span|strong|style|sub|sup|svg|table|td|textarea|th|tr|u|ul|video)(?:\s[^<>]*)?/?\s*>",
+    re.IGNORECASE)
+
+
 def plain(text: str | None) -> str | None:
-    """A title or name: tags and control characters never survive, whitespace collapsed."""
+    """A title or name: markup and control characters never survive (a planted <script>
+    is removed, not stored), whitespace collapsed; other angle brackets are text."""
     if text is None:
         return None
-    if "<" in text and ">" in text:
+    if _HTML_TAG.search(text):
         text = html_to_text(sanitize_html(text)) or ""
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
     text = " ".join(text.split())
