@@ -68,7 +68,8 @@ def _fail_if_errors(report: pipeline.JobReport) -> None:
 
 def _scrape_summary(report: pipeline.JobReport) -> str:
     t = report.talks
-    return (f"pages: {report.pages_fetched} fetched, {report.pages_not_modified} not modified, "
+    read = f"{report.pages_read} read from files, " if report.pages_read else ""
+    return (f"pages: {read}{report.pages_fetched} fetched, {report.pages_not_modified} not modified, "
             f"{report.pages_failed} failed ({report.requests} requests, {report.bytes_received:,} bytes); "
             f"talks: {t.added} added, {t.changed} changed, {t.unchanged} unchanged, {t.removed} removed; "
             f"{report.seconds:.1f} s (run {report.run_id})")

@@ -67,6 +67,7 @@ class Page:
 class JobReport:
     run_id: int | None = None
     pages_fetched: int = 0
+    pages_read: int = 0  # local files
     pages_not_modified: int = 0
     pages_failed: int = 0
     pages_parsed: int = 0
@@ -226,6 +227,8 @@ class ScrapeJob:
         return self.report
 
     def _local(self, page: Page, source: Source) -> None:
+        self.report.pages_read += 1
+        self.progress("read", page.url)
         programme = parse_one(page, self.report, source.kind)
         if programme is None:
             return
