@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -154,6 +154,13 @@ def _dropped_talks(db: sqlite_utils.Database, rows: Rows, complete_urls: Iterabl
     return dropped
 
 
+def links_of(programme: Programme) -> dict:
+    """The links a page asks for, as stored with the page (pages.follow), so an unchanged
+    page need not be parsed again to continue the crawl."""
+    return {"follow": programme.follow, "follow_fallback": programme.follow_fallback,
+            "select": {url: asdict(sel) for url, sel in programme.select.items()}}
+
+
 @contextmanager
 def job_lock(db: sqlite_utils.Database):
     """One scrape job per archive at a time. A second one fails at once with a clear
@@ -232,7 +239,7 @@ class ScrapeJob:
         programme = parse_one(page, self.report, source.kind)
         if programme is None:
             return
-        store.save_page(self.db, page.__dict__, programme.follow)
+        store.save_page(self.db, page.__dict__, links_of(programme))
         self._store([_Visit(page.url, programme, True)], source)
 
     def _source(self, source: Source) -> None:
@@ -302,7 +309,7 @@ class ScrapeJob:
         if programme is None and has_fallback:
             # Not the page kind we hoped for (e.g. an export API answering with a login page).
             self.report.warnings.append(self.report.errors.pop() + "; using the fallback pages")
-        store.save_page(self.db, page.__dict__, programme.follow if programme else None)
+        store.save_page(self.db, page.__dict__, links_of(programme) if programme else None)
         if result.url != url:
             self.seen.add(result.url)
         return _Visit(result.url, programme, needs_store=programme is not None) if programme else None
@@ -315,15 +322,18 @@ class ScrapeJob:
         programme = parse_one(page, self.report, kind)
         if programme is None:
             return None
-        store.touch_page(self.db, url, state["checked_at"] or page.fetched_at, programme.follow)
+        store.touch_page(self.db, url, state["checked_at"] or page.fetched_at, links_of(programme))
         return _Visit(url, programme, needs_store=True)
 
     def _links(self, visit: _Visit) -> tuple[list[str], dict[str, list[str]], dict[str, Selection]]:
+        """What a page asks to follow: from its programme, or as stored for an unchanged page."""
         if visit.programme is not None:
             p = visit.programme
             return p.follow, p.follow_fallback, p.select
         state = store.page_state(self.db, visit.url)
-        return (state["follow"] or []) if state else [], {}, {}
+        links = (state or {}).get("follow") or {}
+        return (links.get("follow", []), links.get("follow_fallback", {}),
+                {url: Selection(**sel) for url, sel in links.get("select", {}).items()})
 
     def _store(self, visits: list[_Visit], source: Source) -> None:
         """Merge every page of the source (re-parsing stored ones as needed) and write."""
@@ -428,7 +438,7 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
     for page in pages:
         programme = parse_one(page, report)
         if save:
-            store.save_page(db, page.__dict__, programme.follow if programme else None)
+            store.save_page(db, page.__dict__, links_of(programme) if programme else None)
             report.pages_fetched += 1
         if programme:
             programmes.append(programme)

@@ -76,7 +76,7 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
 @migrations()
 def m002_incremental_jobs_and_changes(db: sqlite_utils.Database) -> None:
     """Conditional/resumable scrape jobs (issue #7) and talk history (issue #6)."""
-    db["pages"].add_column("follow", str)  # JSON list of the links its parser asked to follow
+    db["pages"].add_column("follow", str)  # JSON: the links its parser asked to follow
     db["pages"].add_column("parsed_sha256", str)  # body whose rows are in the archive
     db["pages"].add_column("checked_at", str)  # last time the server confirmed it (200 or 304)
     for column in ("pages_not_modified", "pages_failed", "requests", "bytes_received",
@@ -331,7 +331,7 @@ def _replace_children(db: sqlite_utils.Database, table: str, parent: str,
         db[table].insert_all(rows, replace=True)
 
 
-def save_page(db: sqlite_utils.Database, page: dict[str, Any], follow: list[str] | None = None) -> None:
+def save_page(db: sqlite_utils.Database, page: dict[str, Any], follow: Any = None) -> None:
     """Keep a fetched body (and the links its parser asked for), so the archive can be
     re-parsed and a resumed or repeated job can skip it, without the network."""
     body = page.get("body")
@@ -360,7 +360,7 @@ def page_body(db: sqlite_utils.Database, url: str) -> bytes | None:
     return rows[0]["body"] if rows else None
 
 
-def touch_page(db: sqlite_utils.Database, url: str, checked_at: str, follow: list[str] | None = None) -> None:
+def touch_page(db: sqlite_utils.Database, url: str, checked_at: str, follow: Any = None) -> None:
     """The server confirmed the stored copy (304 or the same bytes)."""
     with db.atomic():
         db.conn.execute("UPDATE pages SET checked_at = ? WHERE url = ?", (checked_at, url))
