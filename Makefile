@@ -6,7 +6,7 @@ PORT   ?= 8001
 HOST   ?= 127.0.0.1
 DB     ?= archive.db
 
-.PHONY: serve archive test install install-test clean
+.PHONY: serve archive test bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ serve: archive
 ## test: the whole test suite
 test: install-test
 	$(BIN)/python -m pytest
+
+## bench: build, reparse, rescrape, FTS and Datasette figures; the last line is JSON (README "Performance")
+bench: install-test
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache $(DB) $(DB).*.tmp

@@ -1,0 +1,409 @@
+"""`make bench`: how close a build, a reparse and a rescrape come to the cost of reading
+the bytes, and how fast a 1 M-talk archive answers searches and Datasette pages.
+
+Prints a table, then, as its last line, one JSON object with the figures (see KEYS). All
+figures are measured in the same run on the same machine; each is a median over
+repetitions (the synthetic archive is generated once, or reused from bench/cache/).
+
+    .venv/bin/python bench/run.py            # the full benchmark (a few minutes)
+    .venv/bin/python bench/run.py --quick    # a tiny smoke run (seconds): tests/test_bench.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import math
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # bench.synthetic; the tests' loopback site
+
+import lxml.html  # noqa: E402
+import sqlite_utils  # noqa: E402
+import yaml  # noqa: E402
+from lxml import etree  # noqa: E402
+
+from bench import synthetic  # noqa: E402
+from scraper import pipeline, store  # noqa: E402
+from scraper.config import Source  # noqa: E402
+from scraper.fetch import Fetcher, FetchPolicy  # noqa: E402
+
+KEYS = ("build_s", "lxml_parse_s", "build_vs_lxml", "reparse_s", "noop_rescrape_bytes_ratio",
+        "fts_median_ms", "fts_p95_ms", "datasette_facet_ms", "peak_rss_mb")
+TARGETS = {"build_vs_lxml": 3.0, "noop_rescrape_bytes_ratio": 0.05, "fts_median_ms": 20.0,
+           "datasette_facet_ms": 200.0, "peak_rss_mb": 200.0}
+FIXTURES = ROOT / "fixtures"
+# What `make serve` runs Datasette with (Makefile), plus a facet time limit as long as
+# the SQL limit: a facet that gives up after Datasette's default 200 ms would make the
+# page look fast without the facet on it.
+DATASETTE_SETTINGS = {"sql_time_limit_ms": 3000, "default_page_size": 50, "facet_time_limit_ms": 3000}
+STOPWORDS = set("""a an and are as at be by for from has have how in into is it its of on or our
+that the their this to was we what when which with you your not can all will using use new more
+about than then there these they other also such only some over under what's""".split())
+
+
+@dataclass
+class Config:
+    reps: int = 5
+    talks: int = 1_000_000
+    searches: int = 100
+    page_reps: int = 7
+    quick: bool = False
+
+
+@dataclass
+class Results:
+    figures: dict[str, float] = field(default_factory=dict)  # unrounded
+    digits: dict[str, int] = field(default_factory=dict)
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # what, value, how measured
+
+    def add(self, key: str | None, label: str, value: float, unit: str, how: str, digits: int = 3) -> None:
+        if key:
+            self.figures[key], self.digits[key] = value, digits
+        self.rows.append((label, f"{value:.{digits}f} {unit}".strip(), how))
+
+    def summary(self) -> dict[str, float]:
+        return {key: round(self.figures[key], self.digits[key]) for key in KEYS}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def manifest_rows(fixtures: Path) -> list[dict[str, str]]:
+    """The MANIFEST rows of the default archive (build=yes), as pipeline.fixture_pages reads them."""
+    with open(fixtures / "MANIFEST.tsv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return [r for r in rows if (r.get("build") or "yes").strip().lower() != "no"]
+
+
+def quick_fixtures(workdir: Path) -> Path:
+    """A fixtures folder with the smallest build=yes file of each format (for --quick)."""
+    rows = manifest_rows(FIXTURES)
+    smallest: dict[str, dict[str, str]] = {}
+    for row in rows:
+        size = (FIXTURES / row["file"]).stat().st_size
+        if row["format"] not in smallest or size < (FIXTURES / smallest[row["format"]]["file"]).stat().st_size:
+            smallest[row["format"]] = row
+    target = workdir / "fixtures"
+    for row in smallest.values():
+        (target / row["file"]).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(FIXTURES / row["file"], target / row["file"])
+    with open(target / "MANIFEST.tsv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(smallest.values())
+    return target
+
+
+# --- build and peak RSS ------------------------------------------------------------------
+
+def child_build(db: str, fixtures: str) -> None:
+    """Runs in a subprocess: one build, its time on stdout (the parent reads its max RSS)."""
+    started = time.perf_counter()
+    report = pipeline.build(Path(db), Path(fixtures))
+    print(json.dumps({"seconds": time.perf_counter() - started, "pages": report.pages_parsed,
+                      "talks": report.counts.get("talks", 0)}))
+
+
+def run_build(db: Path, fixtures: Path) -> tuple[dict, float]:
+    """One build in a fresh interpreter: (its report, its max RSS in MB)."""
+    db.unlink(missing_ok=True)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, __file__, "--child-build", str(db), str(fixtures)],
+                                stdout=out, stderr=err)
+        # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the max of all children).
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"bench: build failed: {err.read().decode(errors='replace').strip()[-500:]}")
+        return json.loads(out.read().decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
+def measure_build(fixtures: Path, workdir: Path, cfg: Config, res: Results) -> Path:
+    times, rss, last = [], [], {}
+    db = workdir / "build.db"
+    for _ in range(cfg.reps):
+        last, peak = run_build(db, fixtures)
+        times.append(last["seconds"])
+        rss.append(peak)
+    res.add("build_s", "build (pipeline.build, fresh DB)", median(times), "s",
+            f"median of {cfg.reps}, each in a new process; {last['pages']} pages, {last['talks']} talks; "
+            f"min {min(times):.2f} max {max(times):.2f}")
+    res.add("peak_rss_mb", "peak RSS of a build", median(rss), "MB",
+            f"median of {cfg.reps} max RSS (wait4 rusage of the build process, interpreter included); "
+            f"max {max(rss):.0f}", digits=1)
+    return db
+
+
+# --- the lxml floor ----------------------------------------------------------------------
+
+def lxml_floor(bodies: list[tuple[str, bytes]]) -> float:
+    """Seconds for lxml alone to parse every body once, as the parsers' input."""
+    xml_parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    started = time.perf_counter()
+    for kind, body in bodies:
+        if kind == "xml":
+            etree.fromstring(body, xml_parser)
+        elif kind == "html":
+            lxml.html.document_fromstring(body)
+        else:
+            json.loads(body)
+    return time.perf_counter() - started
+
+
+def body_kind(fmt: str, body: bytes) -> str:
+    if fmt.endswith("xml") or body.lstrip()[:5] == b"<?xml":
+        return "xml"
+    if fmt.endswith("json"):
+        return "json"
+    return "html"
+
+
+def measure_lxml(fixtures: Path, cfg: Config, res: Results) -> None:
+    rows = manifest_rows(fixtures)
+    bodies = [(body_kind(r["format"], b), b) for r in rows for b in [(fixtures / r["file"]).read_bytes()]]
+    reps = max(cfg.reps, 7)
+    times = [lxml_floor(bodies) for _ in range(reps)]
+    size = sum(len(b) for _, b in bodies) / 1e6
+    kinds = {k: sum(1 for x, _ in bodies if x == k) for k in ("xml", "html", "json")}
+    res.add("lxml_parse_s", "lxml alone parses the same bytes", median(times), "s",
+            f"median of {reps}; {len(bodies)} files, {size:.1f} MB: {kinds['xml']} XML "
+            f"(etree.fromstring), {kinds['html']} HTML (lxml.html.document_fromstring)"
+            + (f", {kinds['json']} JSON (json.loads)" if kinds["json"] else ""))
+
+
+# --- reparse -----------------------------------------------------------------------------
+
+def measure_reparse(built: Path, workdir: Path, cfg: Config, res: Results) -> None:
+    times = []
+    for _ in range(cfg.reps):
+        db_path = workdir / "reparse.db"
+        shutil.copyfile(built, db_path)
+        db = store.open_db(db_path)
+        started = time.perf_counter()
+        report = pipeline.reparse(db)
+        times.append(time.perf_counter() - started)
+        db.close()
+        if not report.ok:
+            raise SystemExit(f"bench: reparse failed: {report.errors[:3]}")
+    res.add("reparse_s", "reparse (pipeline.reparse, stored pages)", median(times), "s",
+            f"median of {cfg.reps}, each on a fresh copy of the built archive; "
+            f"{report.pages_parsed} pages, {report.talks.unchanged} talks unchanged")
+
+
+# --- no-op rescrape ----------------------------------------------------------------------
+
+def measure_rescrape(fixtures: Path, workdir: Path, cfg: Config, res: Results) -> None:
+    from pytest_httpserver import HTTPServer
+    from static_site import StaticSite
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the table
+
+    site = StaticSite()
+    for row in manifest_rows(fixtures):
+        path = urlsplit(row["url"]).path  # FOSDEM: /YEAR/schedule/xml; Indico: /event/E/...
+        if path in site.pages:
+            raise SystemExit(f"bench: two build=yes fixtures are served at {path}")
+        content_type = "application/xml" if row["format"].endswith("xml") else (
+            "application/json" if row["format"].endswith("json") else "text/html; charset=utf-8")
+        site.pages[path] = ((fixtures / row["file"]).read_bytes(), content_type)
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        base = site.install(server)
+        # --quick serves an arbitrary subset whose links lead to pages it does not serve.
+        follow = 0 if cfg.quick else 3
+        sources = [Source(url=base + path, follow=follow) for path in site.pages]
+        ratios, first_s, second_s = [], [], []
+        for _ in range(cfg.reps):
+            db_path = workdir / "scrape.db"
+            db_path.unlink(missing_ok=True)
+            reports = []
+            for timings in (first_s, second_s):
+                db = store.open_db(db_path)
+                started = time.perf_counter()
+                with Fetcher(FetchPolicy(allow_private=True, min_delay=0)) as fetcher:
+                    reports.append(pipeline.scrape(db, sources, fetcher))
+                timings.append(time.perf_counter() - started)
+                db.close()
+            first, second = reports
+            if not first.ok or not second.ok:
+                raise SystemExit(f"bench: loopback scrape failed: {(first.errors + second.errors)[:3]}")
+            ratios.append(second.bytes_received / first.bytes_received)
+    finally:
+        server.stop()
+    res.add("noop_rescrape_bytes_ratio", "no-op rescrape: bytes 2nd / 1st", median(ratios), "", (
+        f"median of {cfg.reps}; {len(sources)} pages on 127.0.0.1 with ETags: 1st {first.bytes_received / 1e6:.1f} MB, "
+        f"2nd {second.bytes_received} B body bytes, {second.pages_not_modified} not modified, "
+        f"{second.pages_parsed} re-parsed, {second.talks.changed} talks changed"), digits=4)
+    res.add(None, "first scrape (loopback)", median(first_s), "s", f"median of {cfg.reps}")
+    res.add(None, "no-op rescrape (loopback)", median(second_s), "s", f"median of {cfg.reps}")
+
+
+# --- the synthetic 1 M-talk archive: FTS and Datasette -----------------------------------
+
+def search_queries(vocab: synthetic.Vocabulary, n: int) -> list[str]:
+    """n searches a reader might type: topical title words of middling frequency (rank
+    10–1500 among real title words), 70 % one word, 30 % two words."""
+    ranked = [w for w, _ in sorted(vocab.title_words.items(), key=lambda kv: (-kv[1], kv[0]))
+              if len(w) >= 3 and w.isalpha() and w not in STOPWORDS]
+    pool = ranked[10:1500] or ranked
+    rng = random.Random(11)
+    return [" ".join(rng.sample(pool, 2 if i % 10 < 3 else 1)) for i in range(n)]
+
+
+def measure_fts(archive: Path, queries: list[str], res: Results) -> None:
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{archive}?mode=ro", uri=True))
+    list(db["talks"].search(queries[0], limit=20, quote=True))  # opens the FTS tables
+    times, hits = [], []
+    for q in queries:
+        started = time.perf_counter()
+        found = list(db["talks"].search(q, limit=20, quote=True))
+        times.append((time.perf_counter() - started) * 1000)
+        hits.append(len(found))
+    matches = [db.execute("SELECT count(*) FROM talks_fts WHERE talks_fts MATCH ?",
+                          [db.quote_fts(q)]).fetchone()[0] for q in queries]
+    db.close()
+    res.add("fts_median_ms", "FTS search, median", median(times), "ms", (
+        f"{len(queries)} searches (sqlite-utils table.search: FTS5 MATCH, ranked by bm25, top 20) "
+        f"on talks_fts; matches per query median {median(matches):.0f}, max {max(matches)}"), digits=2)
+    res.add("fts_p95_ms", "FTS search, p95", p95(times), "ms", f"slowest: {max(times):.1f} ms", digits=2)
+
+
+def measure_datasette(archive: Path, cfg: Config, res: Results) -> None:
+    from datasette.app import Datasette
+
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    facets = metadata["databases"]["archive"]["tables"]["talks"].get("facets", [])
+
+    async def run() -> tuple[list[float], dict]:
+        ds = Datasette(immutables=[str(archive)], metadata=metadata, settings=DATASETTE_SETTINGS)
+        await ds.invoke_startup()
+        check = (await ds.client.get("/archive/talks.json")).json()
+        await ds.client.get("/archive/talks")  # warm-up: schema introspection, templates
+        times = []
+        for _ in range(cfg.page_reps):
+            started = time.perf_counter()
+            response = await ds.client.get("/archive/talks")
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"bench: /archive/talks answered {response.status_code}")
+        return times, check
+
+    times, check = asyncio.run(run())
+    shown = sorted(check.get("facet_results") or {})
+    timed_out = check.get("facets_timed_out") or []
+    if len(shown) < 3 or timed_out:
+        raise SystemExit(f"bench: talks page shows facets {shown}, timed out {timed_out}")
+    res.add("datasette_facet_ms", "Datasette talks page, 3 facets", median(times), "ms", (
+        f"median of {cfg.page_reps} after a warm-up; GET /archive/talks via Datasette(...).client with "
+        f"metadata.yml (facets {', '.join(facets)}), settings {DATASETTE_SETTINGS}"), digits=1)
+
+
+def measure_synthetic(built: Path, workdir: Path, cfg: Config, res: Results) -> None:
+    vocab = synthetic.vocabulary(built)
+    started = time.perf_counter()
+    archive, reused = synthetic.cached_archive(vocab, cfg.talks, workdir if cfg.quick else synthetic.CACHE)
+    took = time.perf_counter() - started
+    size = archive.stat().st_size / 1e6
+    res.add(None, f"synthetic archive of {cfg.talks:,} talks", took, "s",
+            ("reused from " if reused else "generated once (1 run) into ")
+            + f"{_shown(archive)}, {size:.0f} MB; vocabulary of {len(vocab.title_words):,} title and "
+            f"{len(vocab.abstract_words):,} abstract words from the build", digits=1)
+    measure_fts(archive, search_queries(vocab, cfg.searches), res)
+    measure_datasette(archive, cfg, res)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+# --- output ------------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, lxml {etree.__version__}")
+
+
+def print_table(res: Results, cfg: Config, seconds: float) -> None:
+    width = max(len(r[0]) for r in res.rows)
+    value_width = max(len(r[1]) for r in res.rows)
+    print(f"mcarchive bench{' --quick (smoke run: tiny inputs, 1 repetition)' if cfg.quick else ''}")
+    print(f"machine: {machine()}")
+    for label, value, how in res.rows:
+        print(f"  {label:<{width}}  {value:>{value_width}}  {how}")
+    print("targets:")
+    summary = res.summary()
+    for key, limit in TARGETS.items():
+        value = summary[key]
+        print(f"  {key:<26} {value:>10} {'≤':>2} {limit:<6} {'met' if value <= limit else 'NOT MET'}")
+    print(f"bench took {seconds:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: the smallest fixture of each format, 1 repetition, 2 000 synthetic talks")
+    parser.add_argument("--reps", type=int, help="repetitions per figure (default 5)")
+    parser.add_argument("--talks", type=int, help="synthetic archive size (default 1 000 000)")
+    parser.add_argument("--child-build", nargs=2, metavar=("DB", "FIXTURES"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_build:
+        child_build(*args.child_build)
+        return 0
+    cfg = Config(reps=1, talks=2000, searches=10, page_reps=2, quick=True) if args.quick else Config()
+    cfg.reps = args.reps or cfg.reps
+    cfg.talks = args.talks or cfg.talks
+    started = time.perf_counter()
+    res = Results()
+    with tempfile.TemporaryDirectory(prefix="mcarchive-bench-") as tmp:
+        workdir = Path(tmp)
+        fixtures = quick_fixtures(workdir) if cfg.quick else FIXTURES
+        built = measure_build(fixtures, workdir, cfg, res)
+        measure_lxml(fixtures, cfg, res)
+        res.add("build_vs_lxml", "build / lxml", res.figures["build_s"] / res.figures["lxml_parse_s"], "×",
+                "the build's cost in lxml parses of its bytes", digits=2)
+        measure_reparse(built, workdir, cfg, res)
+        measure_rescrape(fixtures, workdir, cfg, res)
+        measure_synthetic(built, workdir, cfg, res)
+    print_table(res, cfg, time.perf_counter() - started)
+    print(json.dumps(res.summary()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
