@@ -1,12 +1,17 @@
 """A synthetic archive of N talks (1 000 000 for the benchmark) with the real schema.
 
-Built from a real archive's vocabulary: word frequencies of real titles and abstracts,
-real title and abstract lengths, real rooms, and the real ratios of talks per event and
-per track. FTS is set up by scraper.publish.ensure_published, exactly as a scrape does,
-after the rows are in (its INSERT ... SELECT fills the index in one pass).
+Made of real talks: each synthetic title and abstract is a window, of a real title's or
+abstract's length, into the real titles' or abstracts' text in its published word order.
+So words keep their real frequencies and their real burstiness (a topical word comes in
+a few talks, several times, next to its usual neighbours), and searches match as many
+talks as they would in a real archive this big; independent word sampling overstates
+how many talks a word or a pair of words matches. Rooms, and the numbers of talks per
+event and per track, are real too. FTS is set up by scraper.publish.ensure_published,
+exactly as a scrape does, after the rows are in (its INSERT ... SELECT fills the index
+in one pass).
 
 Generating 1 M talks takes minutes, so the file is cached under bench/cache/, named by
-a hash of everything it is made from (this module's source, the vocabulary, N, the
+a hash of everything it is made from (this module's source, the real text, N, the
 seed): a changed input makes a new file, an unchanged one is reused.
 """
 
@@ -31,18 +36,21 @@ _WORD = re.compile(r"[^\W\d_][\w'-]*")
 # Real archive ratios (default build, Nov 2026): 12 370 talks in 23 events and 1 096 tracks.
 TALKS_PER_EVENT = 540
 TALKS_PER_TRACK = 11
-STREAM_WORDS = 4_000_000  # abstracts are windows into one long sampled word stream
 
 
 @dataclass
 class Vocabulary:
     """What the synthetic talks are made from, taken from a real archive."""
 
-    title_words: dict[str, int]
-    abstract_words: dict[str, int]
+    title_text: list[str]  # the words of the real titles, in order
+    abstract_text: list[str]  # the words of the real abstracts, in order
     title_lengths: list[int]  # words per real title
     abstract_lengths: list[int]  # words per real abstract (0 = none)
     rooms: list[str]
+
+    def title_counts(self) -> Counter:
+        """Title word (lower case) → how often real titles use it."""
+        return Counter(w.lower() for w in self.title_text)
 
     def digest(self) -> str:
         data = json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False).encode()
@@ -50,26 +58,26 @@ class Vocabulary:
 
 
 def vocabulary(archive: Path) -> Vocabulary:
-    """Word frequencies and lengths of the real talks in `archive`."""
+    """The real talks' text, lengths and rooms in `archive`."""
     conn = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)
     try:
-        titles, abstracts = Counter(), Counter()
-        title_lengths, abstract_lengths, rooms = [], [], []
+        vocab = Vocabulary([], [], [], [], [])
         for title, abstract, room in conn.execute("SELECT title, abstract, room FROM talks ORDER BY id"):
             words = _WORD.findall(title or "")
-            titles.update(w.lower() for w in words)
-            title_lengths.append(max(1, len(words)))
+            vocab.title_text.extend(words)
+            vocab.title_lengths.append(max(1, len(words)))
             words = _WORD.findall(abstract or "")
-            abstracts.update(w.lower() for w in words)
-            abstract_lengths.append(len(words))
+            vocab.abstract_text.extend(words)
+            vocab.abstract_lengths.append(len(words))
             if room:
-                rooms.append(room)
+                vocab.rooms.append(room)
     finally:
         conn.close()
-    if not titles:
+    if not vocab.title_text:
         raise ValueError(f"{archive} has no talks to take a vocabulary from")
-    return Vocabulary(dict(titles), dict(abstracts or titles), title_lengths, abstract_lengths,
-                      sorted(rooms) or ["room"])
+    vocab.abstract_text = vocab.abstract_text or vocab.title_text
+    vocab.rooms = sorted(vocab.rooms) or ["room"]
+    return vocab
 
 
 def cached_archive(vocab: Vocabulary, talks: int, cache: Path = CACHE) -> tuple[Path, bool]:
@@ -92,11 +100,6 @@ def cached_archive(vocab: Vocabulary, talks: int, cache: Path = CACHE) -> tuple[
     return target, False
 
 
-def _sampler(rng: random.Random, counts: dict[str, int], n: int) -> list[str]:
-    words = sorted(counts)
-    return rng.choices(words, weights=[counts[w] for w in words], k=n)
-
-
 def generate(path: Path, vocab: Vocabulary, talks: int) -> None:
     """Write `talks` synthetic talks (with their events and tracks) into a new archive."""
     rng = random.Random(SEED)
@@ -107,8 +110,7 @@ def generate(path: Path, vocab: Vocabulary, talks: int) -> None:
     conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index inserts in random order
     n_events = max(1, round(talks / TALKS_PER_EVENT))
     n_tracks = max(n_events, round(talks / TALKS_PER_TRACK))
-    title_stream = _sampler(rng, vocab.title_words, min(STREAM_WORDS, talks * 12 + 1000))
-    abstract_stream = _sampler(rng, vocab.abstract_words, min(STREAM_WORDS, talks * 200 + 1000))
+    title_stream, abstract_stream = vocab.title_text, vocab.abstract_text
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO events (id, conference, title, year, timezone, start_date, end_date, url) "
@@ -118,7 +120,7 @@ def generate(path: Path, vocab: Vocabulary, talks: int) -> None:
     conn.executemany(
         "INSERT INTO tracks (id, event_id, title, kind, room) VALUES (?, ?, ?, ?, ?)",
         ((f"synth-{t % n_events}/track-{t}", f"synth-{t % n_events}",
-          " ".join(_window(rng, title_stream, 3)).capitalize(),
+          " ".join(_window(rng, title_stream, 3)),
           ("devroom", "microconference", "track")[t % 3], rng.choice(vocab.rooms))
          for t in range(n_tracks)))
 
@@ -126,7 +128,7 @@ def generate(path: Path, vocab: Vocabulary, talks: int) -> None:
         for i in range(talks):
             track = rng.randrange(n_tracks)
             event = track % n_events
-            title = " ".join(_window(rng, title_stream, rng.choice(vocab.title_lengths))).capitalize()
+            title = " ".join(_window(rng, title_stream, rng.choice(vocab.title_lengths)))
             words = rng.choice(vocab.abstract_lengths)
             abstract = " ".join(_window(rng, abstract_stream, words)) if words else None
             day = 1 + i % 2
