@@ -268,7 +268,11 @@ def _talk_people(tid: str, versions: list[tuple[TalkInfo, Programme]], rows: Row
     extra: dict[str, PersonRef] = {}
     for talk, _ in versions[1:]:
         for ref in talk.people:
-            extra.setdefault(ref.name, ref)
+            # Each field from the first page that has it: an export without person titles
+            # must not hide the "Mr" a timetable or session page gives.
+            known = extra.setdefault(ref.name, PersonRef(name=ref.name, role=ref.role))
+            known.affiliation = known.affiliation or ref.affiliation
+            known.honorific = known.honorific or ref.honorific
     seen, positions = set(), {}
     for ref in best.people:
         pid = person(ref)
