@@ -180,6 +180,8 @@ def _merge_tracks(event: str, group: list[Programme], rows: Rows, person) -> dic
                     "track_id": tid, "person_id": pid, "role": ref.role,
                     "name_as_published": plain(ref.name), "affiliation": plain(ref.affiliation),
                 })
+        # People come from every page (conveners here, MC leads there); links from one.
+        for track, _ in versions:
             if track.links:
                 rows.links.extend(_link_rows(track.links, talk_id=None, track_id=tid))
                 break
