@@ -6,7 +6,7 @@ PORT   ?= 8001
 HOST   ?= 127.0.0.1
 DB     ?= archive.db
 
-.PHONY: serve archive test bench install install-test clean
+.PHONY: serve archive test browser bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,14 +28,28 @@ install-test: $(VENV)/.installed-test
 archive: install
 	$(BIN)/mcarchive build --db $(DB)
 
-## serve: build the archive and browse it in Datasette (read-only) on http://$(HOST):$(PORT)/
+## serve: build the archive and browse it in Datasette on http://$(HOST):$(PORT)/ (HOST=0.0.0.0 to share it)
+# Read-only: -i opens the file immutable, no plugin writes, SQL stops after 3 s.
 serve: archive
-	$(BIN)/datasette serve -i $(DB) -m metadata.yml --host $(HOST) --port $(PORT) \
-		--setting sql_time_limit_ms 3000 --setting default_page_size 50
+	$(BIN)/datasette serve -i $(DB) -m metadata.yml --plugins-dir plugins --template-dir templates \
+		--host $(HOST) --port $(PORT) \
+		--setting sql_time_limit_ms 3000 --setting default_page_size 50 --setting truncate_cells_html 300
 
 ## test: the whole test suite
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest
+
+## browser: Debian's chromium for tests/test_browser.py, installed with apt when root; otherwise
+## (or when apt cannot reach its mirror) that test skips, and this target still succeeds
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing chromium with apt-get for the browser test"; \
+		( export DEBIAN_FRONTEND=noninteractive; \
+		  timeout 600 apt-get install -y -q chromium >/dev/null 2>&1 \
+		  || { timeout 300 apt-get update -q >/dev/null 2>&1 && timeout 600 apt-get install -y -q chromium >/dev/null 2>&1; } ) \
+		|| echo "make: could not install chromium; the browser test will be skipped"; \
+	else echo "make: no /usr/bin/chromium (and not root); the browser test will be skipped"; fi
 
 ## bench: build, reparse, rescrape, FTS and Datasette figures; the last line is JSON (README "Performance")
 bench: install-test

@@ -1,20 +1,35 @@
 """Idempotent publishing step: full-text search and the views Datasette shows.
 
-Run after every write; cheap when everything already exists.
+Run after every write; cheap when everything already exists. The views spare a reader
+the joins: each answers one question a newcomer asks (what was said, by whom, for whom,
+in which microconference or devroom, in which year) without knowing the schema.
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
+# Searched by Datasette's table pages (?_search=) and by the one search box across
+# tables (datasette-search-all), which lists every table that has FTS.
 FTS_CONFIG = {
     "talks": ["title", "abstract"],
     "people": ["name"],
+    "tracks": ["title"],
 }
+
+# Speakers of a talk in published order, with their affiliation as printed on that talk.
+_SPEAKERS = """(SELECT group_concat(speaker, '; ') FROM (
+     SELECT tp.name_as_published
+            || CASE WHEN tp.affiliation IS NOT NULL THEN ' (' || tp.affiliation || ')' ELSE '' END
+            AS speaker
+     FROM talk_people tp
+     WHERE tp.talk_id = talks.id AND tp.role = 'speaker'
+     ORDER BY tp.position))"""
 
 VIEWS = {
     # One row per talk with what a reader wants first; speakers in published order.
-    "talk_overview": """
+    # talk_rowid joins talks_fts, so the view's page can search (fts_pk in metadata.yml).
+    "talk_overview": f"""
 SELECT
   talks.id AS talk_id,
   events.title AS event,
@@ -22,21 +37,93 @@ SELECT
   tracks.title AS track,
   tracks.kind AS track_kind,
   talks.title AS title,
-  (SELECT group_concat(speaker, '; ') FROM (
-     SELECT tp.name_as_published
-            || CASE WHEN tp.affiliation IS NOT NULL THEN ' (' || tp.affiliation || ')' ELSE '' END
-            AS speaker
-     FROM talk_people tp
-     WHERE tp.talk_id = talks.id AND tp.role = 'speaker'
-     ORDER BY tp.position)) AS speakers,
+  {_SPEAKERS} AS speakers,
   talks.starts_at AS starts_at,
   talks.duration_minutes AS duration_minutes,
   talks.room AS room,
-  talks.url AS url
+  talks.url AS url,
+  talks.rowid AS talk_rowid
 FROM talks
 JOIN events ON events.id = talks.event_id
 LEFT JOIN tracks ON tracks.id = talks.track_id
 """,
+    # One row per person and talk: a person's history across events, with the
+    # affiliation they gave that year.
+    "speaker_history": """
+SELECT
+  people.name AS person,
+  people.id AS person_id,
+  events.year AS year,
+  events.conference AS conference,
+  events.title AS event,
+  tracks.title AS track,
+  talks.title AS talk,
+  talk_people.role AS role,
+  talk_people.name_as_published AS name_as_published,
+  talk_people.affiliation AS affiliation,
+  talks.id AS talk_id,
+  talks.url AS url
+FROM talk_people
+JOIN people ON people.id = talk_people.person_id
+JOIN talks ON talks.id = talk_people.talk_id
+JOIN events ON events.id = talks.event_id
+LEFT JOIN tracks ON tracks.id = talks.track_id
+""",
+    # Each affiliation a person gave, with the years it was given in; people who
+    # changed employer have several rows. Spellings that differ only in case or
+    # surrounding space are one affiliation.
+    "person_affiliations": """
+SELECT
+  people.name AS person,
+  people.id AS person_id,
+  min(talk_people.affiliation) AS affiliation,
+  min(events.year) AS first_year,
+  max(events.year) AS last_year,
+  count(DISTINCT talk_people.talk_id) AS talks
+FROM talk_people
+JOIN people ON people.id = talk_people.person_id
+JOIN talks ON talks.id = talk_people.talk_id
+JOIN events ON events.id = talks.event_id
+WHERE talk_people.affiliation IS NOT NULL AND trim(talk_people.affiliation) != ''
+GROUP BY people.id, lower(trim(talk_people.affiliation))
+""",
+    # One row per track (microconference, devroom) and year with its size: the
+    # programme of a track across years at a glance.
+    "track_overview": """
+SELECT
+  tracks.id AS track_id,
+  tracks.title AS track,
+  tracks.kind AS kind,
+  events.conference AS conference,
+  events.year AS year,
+  events.title AS event,
+  (SELECT count(*) FROM talks WHERE talks.track_id = tracks.id) AS talks,
+  (SELECT count(DISTINCT tp.person_id) FROM talk_people tp JOIN talks ON talks.id = tp.talk_id
+     WHERE talks.track_id = tracks.id AND tp.role = 'speaker') AS speakers,
+  tracks.room AS room,
+  tracks.url AS url
+FROM tracks
+JOIN events ON events.id = tracks.event_id
+""",
+}
+
+# Views over tables that only some archives have (the topics pass, issue #8): created
+# when every table they read exists, so an archive without them still publishes.
+OPTIONAL_VIEWS = {
+    # Talks per topic, conference and year: the curve of a topic over the years.
+    "topic_years": (("talk_topics", "topics"), """
+SELECT
+  topics.id AS topic_id,
+  topics.title AS topic,
+  events.conference AS conference,
+  events.year AS year,
+  count(*) AS talks
+FROM talk_topics
+JOIN topics ON topics.id = talk_topics.topic
+JOIN talks ON talks.id = talk_topics.talk_id
+JOIN events ON events.id = talks.event_id
+GROUP BY topics.id, events.conference, events.year
+"""),
 }
 
 
@@ -45,7 +132,14 @@ def ensure_published(db: sqlite_utils.Database) -> None:
     for table, columns in FTS_CONFIG.items():
         if not db[table].detect_fts():
             db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
-    for name, sql in VIEWS.items():
+    tables = set(db.table_names())
+    views = dict(VIEWS)
+    for name, (needs, sql) in OPTIONAL_VIEWS.items():
+        if tables.issuperset(needs):
+            views[name] = sql
+        elif name in db.view_names():
+            db[name].drop()
+    for name, sql in views.items():
         db.create_view(name, sql.strip(), replace=True)
 
 
@@ -61,3 +155,17 @@ def schema_doc(text: str) -> dict[str, dict[str, str]]:
             column, _, rest = line[3:].partition("` — ")
             current[column] = rest.split(" Example:", 1)[0].strip()
     return tables
+
+
+def schema_descriptions(text: str) -> dict[str, str]:
+    """docs/schema.md → {table or view: its one-line description}, the line under its
+    heading; metadata.yml's descriptions start with it."""
+    described: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+        elif current is not None and line.strip() and not line.startswith("- `"):
+            described.setdefault(current, line.strip())
+            current = None
+    return described

@@ -1,72 +1,267 @@
-"""The published archive through Datasette's own test client, with metadata.yml loaded."""
+"""The published archive through Datasette's own test client, configured exactly as
+`make serve` runs it (metadata.yml, plugins/, templates/, settings, immutable file)."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import sqlite3
+import time
+from urllib.parse import urlencode
+
 import pytest
-import yaml
+import pytest_asyncio
 from datasette.app import Datasette
+from datasette_dashboards import replace_opts_in_query
 
 from conftest import ROOT
-from scraper import pipeline, store
-from scraper.publish import schema_doc
+from datasette_serve import REWRITTEN_TITLE, build_small_archive, serve_command, serve_options
+from scraper import store
+from scraper.publish import OPTIONAL_VIEWS, VIEWS, schema_descriptions, schema_doc
+
+# Example parameters of every canned query in metadata.yml, with a row each must return.
+EXAMPLES = {
+    "talks_by_track_across_years": ({"words": "containers"}, "Isolated dynamic user namespaces"),
+    "talks_by_person": ({"name": "Christian Brauner"}, "Supervising and emulating syscalls"),
+    "search_talks": ({"words": "checkpoint restore"}, "«"),
+    "topic_counts_per_year": ({"words": "checkpoint"}, 2020),
+    "talks_per_year": ({"conference": "lpc"}, "Linux Plumbers Conference 2022"),
+    "affiliation_moves": ({"name": ""}, " → "),
+    "programme_ics": ({"track": "containers", "year": "2020"}, "Isolated dynamic user namespaces"),
+    "last_scrape_changes": ({"run": ""}, REWRITTEN_TITLE[1]),
+}
+# The plugins `make serve` may load: none of them writes to the database.
+ALLOWED_PLUGINS = {"datasette-search-all", "datasette-dashboards", "datasette-ics", "datasette-leaflet",
+                   "datasette-render-markdown", "mcarchive_render.py"}
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    path = tmp_path_factory.mktemp("publish") / "archive.db"
-    pipeline.build(path, ROOT / "fixtures")
-    return path
+    return build_small_archive(tmp_path_factory.mktemp("publish"))
 
 
 @pytest.fixture(scope="module")
-def metadata():
-    return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+def options(archive):
+    return serve_options(serve_command(archive, 8001))
 
 
 @pytest.fixture
-def datasette(archive, metadata):
-    return Datasette([str(archive)], immutables=[], metadata=metadata,
-                     settings={"sql_time_limit_ms": 3000})
+def metadata(options):
+    return options["metadata"]
 
 
-def test_every_column_documented_in_schema_doc_and_metadata(archive, metadata):
-    documented = schema_doc((ROOT / "docs" / "schema.md").read_text(encoding="utf-8"))
+@pytest_asyncio.fixture
+async def datasette(options):
+    ds = Datasette(**options)
+    await ds.invoke_startup()
+    return ds
+
+
+async def get_json(ds, path):
+    response = await ds.client.get(path)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response.json()
+
+
+def test_serve_is_read_only_and_local(archive, options):
+    argv = serve_command(archive, 8001)
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert options["immutables"] == [str(archive)] and options["files"] == []
+    assert 0 < options["settings"]["sql_time_limit_ms"] <= 5000
+
+
+def test_every_table_view_and_column_documented(archive, metadata):
+    text = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    documented, described = schema_doc(text), schema_descriptions(text)
     tables = metadata["databases"]["archive"]["tables"]
     db = store.open_db(archive)
-    for table in db.table_names():
-        if table.startswith("_") or "_fts" in table:
-            continue
-        columns = set(db[table].columns_dict)
-        assert set(documented.get(table, {})) == columns, table
-        assert tables[table]["columns"] == documented[table], f"metadata.yml drifted from docs/schema.md: {table}"
-        assert tables[table].get("description"), table
+    try:
+        names = [t for t in db.table_names() if not t.startswith("_") and "_fts" not in t]
+        names += db.view_names()
+        for name in names:
+            columns = {c.name: "" for c in db[name].columns}
+            assert set(documented.get(name, {})) == set(columns), f"docs/schema.md does not list {name}'s columns"
+            entry = tables.get(name, {})
+            assert entry.get("columns") == documented[name], (
+                f"metadata.yml drifted from docs/schema.md for {name}; its entry should read:\n"
+                + "\n".join(f"          {c}: {documented[name][c]}" for c in columns))
+            assert entry.get("description", "").startswith(described[name].rstrip(".")), name
+    finally:
+        db.close()
 
 
 @pytest.mark.asyncio
-async def test_talk_overview_and_search(datasette):
-    response = await datasette.client.get("/archive/talk_overview.json?_shape=array&event=Linux+Plumbers+Conference+2023"
-                                          "&track=Containers+and+checkpoint%2Frestore+MC")
-    assert response.status_code == 200
-    rows = response.json()
+async def test_served_metadata_describes_every_column(datasette):
+    """What a reader sees: every column of every visible table and view has a description."""
+    for name in await datasette.get_database("archive").table_names() + \
+            await datasette.get_database("archive").view_names():
+        if "_fts" in name:
+            continue
+        data = await get_json(datasette, f"/archive/{name}.json?_size=1&_extra=columns")
+        described = datasette.table_metadata("archive", name)
+        assert described.get("description"), name
+        assert set(data["columns"]) <= set(described.get("columns", {})), name
+
+
+@pytest.mark.asyncio
+async def test_views_answer(datasette, archive):
+    db = store.open_db(archive)
+    present = set(db.view_names())
+    db.close()
+    assert set(VIEWS) <= present
+    for view in present:
+        rows = await get_json(datasette, f"/archive/{view}.json?_shape=array")
+        if view in VIEWS:
+            assert rows, view
+        else:
+            assert view in OPTIONAL_VIEWS
+    rows = await get_json(datasette, "/archive/talk_overview.json?_shape=array&year=2023"
+                          "&track=Containers+and+checkpoint%2Frestore+MC")
     assert len(rows) == 8
     row = next(r for r in rows if r["title"] == "Introducing PAGEMAP_SCAN IOCTL for Windows syscalls translation")
     assert row["speakers"] == "Andrei Vagin; Muhammad Usama Anjum (Collabora)"
-    response = await datasette.client.get("/archive/talks.json?_search=checkpoint&_shape=array")
-    assert response.status_code == 200
-    assert any(r["id"] == "lpc-2023/1568" for r in response.json())
+    history = await get_json(datasette, "/archive/speaker_history.json?_shape=array&person_id=christian-brauner")
+    assert {r["conference"] for r in history} == {"lpc", "fosdem"}
 
 
 @pytest.mark.asyncio
-async def test_canned_queries_answer(datasette, metadata):
-    params = {"talks_by_track_across_years": "words=containers", "talks_by_person": "name=Graber"}
+async def test_canned_queries_answer_with_their_examples(datasette, metadata):
+    queries = metadata["databases"]["archive"]["queries"]
+    assert set(queries) == set(EXAMPLES), "give every canned query an example in EXAMPLES"
+    for name, query in queries.items():
+        assert query.get("title") and query.get("description"), name
+        assert not query.get("write"), f"{name}: the archive is served read-only"
+        params, expected = EXAMPLES[name]
+        assert set(re.findall(r":(\w+)", query["sql"])) == set(params), name
+        response = await datasette.client.get(f"/archive/{name}.json", params={**params, "_shape": "array"})
+        assert response.status_code == 200, (name, response.text[:300])
+        rows = response.json()
+        assert rows, name
+        assert any(expected in row.values() or any(isinstance(v, str) and isinstance(expected, str)
+                                                   and expected in v for v in row.values())
+                   for row in rows), (name, rows[:3])
+
+
+@pytest.mark.asyncio
+async def test_three_questions_from_the_front_page(datasette, metadata):
+    page = (await datasette.client.get("/")).text
+    assert 'action="/-/search"' in page, "the search box across tables"
+    links = set(re.findall(r'href="(/[^"]+)"', page.replace("&amp;", "&")))
     for name in metadata["databases"]["archive"]["queries"]:
-        response = await datasette.client.get(f"/archive/{name}.json?_shape=array&{params[name]}")
-        assert response.status_code == 200, name
-        assert response.json(), name
+        assert any(link.split("?")[0] == f"/archive/{name}" for link in links), f"front page does not link {name}"
+    for view in VIEWS:
+        assert f"/archive/{view}" in links, f"front page does not link {view}"
+    # 1. the containers MC/devroom across years, LPC and FOSDEM
+    rows = await get_json(datasette, "/archive/talks_by_track_across_years.json?words=containers&_shape=array")
+    assert {r["conference"] for r in rows} == {"lpc", "fosdem"}
+    assert {r["year"] for r in rows} == {2018, 2019, 2020, 2022, 2023}
+    # 2. everything Christian Brauner presented, under any spelling
+    for spelling in ("Christian Brauner", "christian brauner", "Brauner"):
+        rows = await get_json(datasette, f"/archive/talks_by_person.json?name={spelling}&_shape=array")
+        assert {r["event"] for r in rows} >= {"FOSDEM 2018", "Linux Plumbers Conference 2020"}, spelling
+    rows = await get_json(datasette, "/archive/talks_by_person.json?name=Stephane+Graber&_shape=array")
+    assert rows and all(r["name_as_published"] == "Stéphane Graber" for r in rows)
+    # 3. the checkpoint/restore curve: the dashboard's charts all have data
+    assert "/-/dashboards/topics?words=checkpoint&track=containers" in links
+    response = await datasette.client.get("/-/dashboards/topics?words=checkpoint&track=containers")
+    assert response.status_code == 200
+    dashboard = metadata["plugins"]["datasette-dashboards"]["topics"]
+    options = {"words": "checkpoint", "track": "containers"}
+    for slug, chart in dashboard["charts"].items():
+        if "query" not in chart:
+            continue
+        sql = replace_opts_in_query(chart["query"], options)
+        rows = await get_json(datasette, "/archive.json?" + _qs({"sql": sql, **options, "_shape": "array"}))
+        assert rows, slug
+    curve = await get_json(datasette, "/archive.json?" + _qs({
+        "sql": replace_opts_in_query(dashboard["charts"]["topic-years"]["query"], options), **options,
+        "_shape": "array"}))
+    assert {r["conference"] for r in curve if r["talks"]} == {"LPC", "FOSDEM"}
+
+
+def _qs(params: dict) -> str:
+    return urlencode(params)
 
 
 @pytest.mark.asyncio
-async def test_table_pages_with_facets_render(datasette, metadata):
-    for table in metadata["databases"]["archive"]["tables"]:
-        response = await datasette.client.get(f"/archive/{table}")
-        assert response.status_code == 200, table
+async def test_full_text_search(datasette):
+    rows = await get_json(datasette, "/archive/talks.json?_search=checkpoint&_shape=array")
+    assert {"lpc-2023/1568", "fosdem-2019/8868", "fosdem-2020/10675"} <= {r["id"] for r in rows}  # checkpointing: stemmed
+    rows = await get_json(datasette, "/archive/talk_overview.json?_search=checkpoint&_shape=array")
+    assert "lpc-2023/1568" in {r["talk_id"] for r in rows}
+    rows = await get_json(datasette, "/archive/people.json?_search=brauner&_shape=array")
+    assert [r["id"] for r in rows] == ["christian-brauner"]
+    rows = await get_json(datasette, "/archive/tracks.json?_search=containers&_shape=array")
+    assert "lpc-2022/containers-and-checkpoint-restore-mc" in {r["id"] for r in rows}
+    page = (await datasette.client.get("/-/search?q=checkpoint")).text
+    for table in ("talks", "people", "tracks"):
+        assert f'data-searchable-url="/archive/{table}"' in page, table
+    rows = await get_json(datasette, "/archive/search_talks.json?words=checkpoint/restore&_shape=array")
+    assert rows and all("«" in r["snippet"] for r in rows)
+    page = (await datasette.client.get("/archive/search_talks?words=checkpoint")).text
+    assert "<mark>" in page
+
+
+@pytest.mark.asyncio
+async def test_programme_as_ics(datasette):
+    rows = await get_json(datasette, "/archive/programme_ics.json?track=containers&year=2020&_shape=array")
+    response = await datasette.client.get("/archive/programme_ics.ics?track=containers&year=2020")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    text = response.text.replace("\r\n ", "")
+    assert text.count("BEGIN:VEVENT") == len(rows) > 0
+    assert "X-WR-CALNAME:A past programme as a calendar (.ics)" in text
+    assert re.search(r"DTSTART:2020\d{4}T\d{6}Z", text)
+    assert "SUMMARY:Isolated dynamic user namespaces" in text
+
+
+@pytest.mark.asyncio
+async def test_talk_page_renders_sanitized_abstract(datasette):
+    page = (await datasette.client.get("/archive/talks/lpc-2023~2F1569")).text
+    assert '<div class="mc-html"><p>This talk aims' in page
+    assert "Aleksandr Mikhalitsyn" in page and "Canonical Ltd." in page
+    assert 'href="/archive/speaker_history?person_id=stephane-graber"' in page
+
+
+@pytest.mark.asyncio
+async def test_planted_markup_stays_inert(archive, options, tmp_path):
+    """A row written by anything but the store (no sanitizer on the way in) still shows as
+    text; what the browser test runs, here in HTML."""
+    copy = tmp_path / "archive.db"
+    shutil.copy(archive, copy)
+    conn = sqlite3.connect(copy)
+    conn.execute("UPDATE talks SET title = ?, abstract = ?, abstract_html = ?, url = ? WHERE id = ?", (
+        "<script>window.pwned=1</script>Planted",
+        "<script>window.pwned=2</script>",
+        '<p onclick="window.pwned=3">Hi<img src=x onerror="window.pwned=4"><a href="javascript:window.pwned=5">x</a>'
+        "<script>window.pwned=6</script><style>body{display:none}</style></p>",
+        "javascript:window.pwned=7", "lpc-2023/1569"))
+    conn.commit()
+    conn.close()
+    ds = Datasette(**{**options, "immutables": [str(copy)]})
+    for path in ("/archive/talks/lpc-2023~2F1569", "/archive/talks?id=lpc-2023%2F1569",
+                 "/archive/talk_overview?talk_id=lpc-2023%2F1569", "/archive/talks?_search=planted"):
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        page = response.text
+        assert "<script>window" not in page and "<style>body" not in page, path
+        assert not re.search(r"""<[^>]*\son\w+\s*=\s*["']?window""", page), path
+        assert not re.search(r"""href\s*=\s*["']?javascript:""", page, re.IGNORECASE), path
+        assert "&lt;script&gt;window.pwned=1&lt;/script&gt;Planted" in page, path
+
+
+@pytest.mark.asyncio
+async def test_no_writes_and_a_time_limit(datasette):
+    plugins = {p["name"] for p in await get_json(datasette, "/-/plugins.json")}
+    assert plugins <= ALLOWED_PLUGINS, plugins - ALLOWED_PLUGINS
+    assert datasette.get_database("archive").is_mutable is False
+    response = await datasette.client.get("/archive.json?sql=DELETE+FROM+talks")
+    assert response.status_code == 400
+    response = await datasette.client.post("/archive/talks_by_person", data={"name": "x"})
+    assert response.status_code >= 400  # Datasette 0.65 answers 500 to a POST on a read-only query
+    assert (await datasette.client.get("/archive/talks/-/insert")).status_code in (404, 405)
+    started = time.monotonic()
+    response = await datasette.client.get("/archive.json?" + _qs({
+        "sql": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"}))
+    assert response.status_code == 400 and "too long" in response.text
+    assert time.monotonic() - started < 10
