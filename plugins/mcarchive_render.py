@@ -42,10 +42,11 @@ body.table .mc-html, body.query .mc-html { max-height: 7.5em; overflow: hidden; 
 .mc-html p { margin: 0 0 0.5em 0; }
 td mark { background: #fde68a; padding: 0 0.1em; }
 td.col-snippet { min-width: 22em; }
-table.mc-fields { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }
-table.mc-fields th { text-align: left; vertical-align: top; width: 14em; padding: 0.5em 1em 0.5em 0;
+table.mc-fields { border-collapse: collapse; width: 100%; margin-bottom: 1.5em; table-layout: fixed; }
+table.mc-fields th { text-align: left; vertical-align: top; width: 18em; padding: 0.5em 1em 0.5em 0;
   border-top: 1px solid #ddd; font-weight: bold; }
-table.mc-fields td { vertical-align: top; padding: 0.5em 0; border-top: 1px solid #ddd; max-width: 60em; }
+table.mc-fields td { vertical-align: top; padding: 0.5em 0; border-top: 1px solid #ddd; overflow-wrap: anywhere; }
+.mc-talk .mc-abstract { max-width: 50em; line-height: 1.5; margin: 1em 0; }
 .mc-description { font-weight: normal; font-size: 0.8em; color: #555; margin-top: 0.2em; }
 .mc-talk h2 { margin-bottom: 0.2em; }
 .mc-where { color: #333; }
@@ -118,12 +119,20 @@ async def _talk_context(datasette, database: str, talk_id: str) -> dict | None:
     talk["event_url"] = datasette.urls.row(database, "events", tilde_encode(talk["event_id"]))
     talk["track_url"] = (datasette.urls.row(database, "tracks", tilde_encode(talk["track_id"]))
                          if talk["track_id"] else None)
-    talk["people"] = [{
-        **dict(person),
-        "url": datasette.urls.row(database, "people", tilde_encode(person["person_id"])),
-        "history_url": datasette.urls.table(database, "speaker_history")
-        + "?person_id=" + urllib.parse.quote(person["person_id"]),
-    } for person in people.rows]
+    # One line per person, in published order (speakers first), with all their roles.
+    by_person: dict[str, dict] = {}
+    for person in people.rows:
+        entry = by_person.setdefault(person["person_id"], {
+            **dict(person), "roles": [],
+            "url": datasette.urls.row(database, "people", tilde_encode(person["person_id"])),
+            "history_url": datasette.urls.table(database, "speaker_history")
+            + "?person_id=" + urllib.parse.quote(person["person_id"]),
+        })
+        entry["roles"].append(person["role"])
+        entry["affiliation"] = entry["affiliation"] or person["affiliation"]
+    talk["people"] = list(by_person.values())
+    cleaned = sanitize_html(talk.pop("abstract_html"))
+    talk["abstract_html"] = markupsafe.Markup(cleaned) if cleaned else None
     talk["links"] = [{**dict(link), "url": _web_url(link["url"])} for link in links.rows
                      if _web_url(link["url"])]
     return talk
@@ -137,8 +146,8 @@ def extra_template_vars(template, database, table, request, datasette):
     async def inner():
         pks = urlsafe_components(request.url_vars.get("pks", ""))
         talk = await _talk_context(datasette, database, pks[0]) if len(pks) == 1 else None
-        # The rendered abstract_html says what the plain abstract says; show it once.
-        skip = ["abstract"] if talk and talk.get("abstract_html") else []
+        # The abstract is shown (re-sanitized) above the fields; the plain text says the same.
+        skip = ["abstract", "abstract_html"] if talk and talk.get("abstract_html") else []
         return {"mc_talk": talk, "mc_skip_columns": skip}
 
     return inner

@@ -64,6 +64,14 @@ SMALL_FOSDEM_YEARS = ("2018", "2019", "2020")
 REWRITTEN_TITLE = ("A year of Container Kernel Work", "A year of container kernel work (revised)")
 
 
+def small_archive(tmp_path_factory) -> Path:
+    """The small archive, built once per test session (tests must not change it: copy it)."""
+    directory = tmp_path_factory.getbasetemp() / "small-archive"
+    if not (directory / "archive.db").exists():
+        build_small_archive(directory)
+    return directory / "archive.db"
+
+
 def build_small_archive(directory: Path) -> Path:
     """Build the small archive into `directory`/archive.db through the real build and
     scrape code, and return its path."""

@@ -15,7 +15,7 @@ from datasette.app import Datasette
 from datasette_dashboards import replace_opts_in_query
 
 from conftest import ROOT
-from datasette_serve import REWRITTEN_TITLE, build_small_archive, serve_command, serve_options
+from datasette_serve import REWRITTEN_TITLE, serve_command, serve_options, small_archive
 from scraper import store
 from scraper.publish import OPTIONAL_VIEWS, VIEWS, schema_descriptions, schema_doc
 
@@ -37,7 +37,7 @@ ALLOWED_PLUGINS = {"datasette-search-all", "datasette-dashboards", "datasette-ic
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    return build_small_archive(tmp_path_factory.mktemp("publish"))
+    return small_archive(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +218,7 @@ async def test_programme_as_ics(datasette):
 @pytest.mark.asyncio
 async def test_talk_page_renders_sanitized_abstract(datasette):
     page = (await datasette.client.get("/archive/talks/lpc-2023~2F1569")).text
-    assert '<div class="mc-html"><p>This talk aims' in page
+    assert '<div class="mc-abstract mc-html"><p>This talk aims' in page
     assert "Aleksandr Mikhalitsyn" in page and "Canonical Ltd." in page
     assert 'href="/archive/speaker_history?person_id=stephane-graber"' in page
 
