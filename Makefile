@@ -29,7 +29,9 @@ archive: install
 	$(BIN)/mcarchive build --db $(DB)
 
 ## serve: build the archive and browse it in Datasette on http://$(HOST):$(PORT)/ (HOST=0.0.0.0 to share it)
-# Read-only: -i opens the file immutable, no plugin writes, SQL stops after 3 s.
+# Read-only: -i opens the file immutable, no plugin writes, SQL stops after 3 s. Datasette
+# names the database after the file, and metadata.yml describes "archive": keep DB's file
+# name archive.db (DB=/elsewhere/archive.db is fine).
 serve: archive
 	$(BIN)/datasette serve -i $(DB) -m metadata.yml --plugins-dir plugins --template-dir templates \
 		--host $(HOST) --port $(PORT) \

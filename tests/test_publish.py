@@ -27,7 +27,7 @@ EXAMPLES = {
     "topic_counts_per_year": ({"words": "checkpoint"}, 2020),
     "talks_per_year": ({"conference": "lpc"}, "Linux Plumbers Conference 2022"),
     "affiliation_moves": ({"name": ""}, " → "),
-    "programme_ics": ({"track": "containers", "year": "2020"}, "Isolated dynamic user namespaces"),
+    "programme_ics": ({"track": "containers", "year": "2020", "conference": "lpc"}, "Isolated dynamic user namespaces"),
     "last_scrape_changes": ({"run": ""}, REWRITTEN_TITLE[1]),
 }
 # The plugins `make serve` may load: none of them writes to the database.
@@ -204,8 +204,10 @@ async def test_full_text_search(datasette):
 
 @pytest.mark.asyncio
 async def test_programme_as_ics(datasette):
-    rows = await get_json(datasette, "/archive/programme_ics.json?track=containers&year=2020&_shape=array")
-    response = await datasette.client.get("/archive/programme_ics.ics?track=containers&year=2020")
+    rows = await get_json(datasette, "/archive/programme_ics.json?track=containers&year=2020&conference=&_shape=array")
+    assert {r["talk_id"].split("/")[0] for r in rows} == {"lpc-2020", "fosdem-2020"}
+    rows = await get_json(datasette, "/archive/programme_ics.json?track=containers&year=2020&conference=lpc&_shape=array")
+    response = await datasette.client.get("/archive/programme_ics.ics?track=containers&year=2020&conference=lpc")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
     text = response.text.replace("\r\n ", "")
@@ -221,6 +223,8 @@ async def test_talk_page_renders_sanitized_abstract(datasette):
     assert '<div class="mc-abstract mc-html"><p>This talk aims' in page
     assert "Aleksandr Mikhalitsyn" in page and "Canonical Ltd." in page
     assert 'href="/archive/speaker_history?person_id=stephane-graber"' in page
+    page = (await datasette.client.get("/archive/people/christian-brauner")).text
+    assert 'href="/archive/speaker_history?person_id=christian-brauner&amp;_sort=year"' in page
 
 
 @pytest.mark.asyncio
