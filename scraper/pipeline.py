@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from . import store
+from . import derived, store
 from .config import DEFAULT_FOLLOW_DEPTH, Source
 from .fetch import Fetcher, FetchError
 from .normalize.merge import Rows, merge, select_part
@@ -135,6 +135,7 @@ def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], rep
     report.warnings.extend(rows.warnings)
     for name, n in rows.counts().items():
         report.counts[name] = report.counts.get(name, 0) + n
+    report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
     return rows
 
 

@@ -439,3 +439,129 @@ def finish_run(db: sqlite_utils.Database, run_id: int, status: str, pages_fetche
         db["scrape_runs"].update(run_id, {"finished_at": now_utc(), "status": status,
                                           "pages_fetched": pages_fetched,
                                           "errors": json.dumps(errors, ensure_ascii=False), **counts})
+
+
+# --- People identities, series and topics (issue #8) -----------------------------------
+# One whole-archive pass after each batch of rows (scraper/derived.py): the inputs it
+# reads and the rows it writes, in one transaction.
+
+
+@migrations()
+def m008_people_series_topics(db: sqlite_utils.Database) -> None:
+    """Series of tracks, topics of talks and the people-matching decisions (issue #8)."""
+    db["series"].create({"id": str, "title": str, "conference": str, "lineage": str, "source": str}, pk="id")
+    # A plain ALTER: sqlite-utils' add_column(fk=...) would rebuild `tracks`, which its
+    # children (talks, track_people, links) reference.
+    db.execute("ALTER TABLE tracks ADD COLUMN series_id TEXT REFERENCES series(id)")
+    db["tracks"].create_index(["series_id"])
+    db["series_suggestions"].create({"series_id": str, "track_id": str, "score": float, "reason": str},
+                                    pk=("series_id", "track_id"),
+                                    foreign_keys=[("series_id", "series", "id"), ("track_id", "tracks", "id")])
+    db["topics"].create({"id": str, "title": str, "description": str, "keywords": str}, pk="id")
+    db["talk_topics"].create({"talk_id": str, "topic": str, "score": float, "matched": str},
+                             pk=("talk_id", "topic"),
+                             foreign_keys=[("talk_id", "talks", "id"), ("topic", "topics", "id")])
+    db["talk_topics"].create_index(["topic"])
+    db["identity_decisions"].create({
+        "id": int, "person_id": str, "name": str, "other_person_id": str, "other_name": str,
+        "decision": str, "rule": str, "score": float, "points": int, "evidence": str,
+    }, pk="id")
+    db["identity_decisions"].create_index(["person_id"])
+    db["identity_decisions"].create_index(["other_person_id"])
+
+
+def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
+    """What the whole-archive pass needs: tracks, talks (title, abstract) and every name
+    on a talk or track with its context."""
+    tracks = list(db.query(
+        "SELECT tracks.id, tracks.event_id, tracks.title, events.conference, events.year "
+        "FROM tracks JOIN events ON events.id = tracks.event_id"))
+    talks = list(db.query("SELECT id, title, abstract FROM talks"))
+    appearances = list(db.query(
+        "SELECT tp.name_as_published AS name, tp.talk_id AS owner, tp.talk_id, talks.track_id, "
+        "tp.affiliation, events.year FROM talk_people tp JOIN talks ON talks.id = tp.talk_id "
+        "JOIN events ON events.id = talks.event_id "
+        "UNION ALL "
+        "SELECT kp.name_as_published, kp.track_id, NULL, kp.track_id, kp.affiliation, events.year "
+        "FROM track_people kp JOIN tracks ON tracks.id = kp.track_id JOIN events ON events.id = tracks.event_id"))
+    return {"tracks": tracks, "talks": talks, "appearances": appearances}
+
+
+def save_derived(db: sqlite_utils.Database, series: list[dict[str, Any]], track_series: dict[str, str],
+                 suggestions: list[dict[str, Any]], topics: list[dict[str, Any]],
+                 talk_topics: list[dict[str, Any]], people: list[dict[str, Any]], person_of: dict[str, str],
+                 decisions: list[dict[str, Any]], raw_person_id) -> None:
+    """Write the pass's results in one transaction. `person_of` maps a raw person id (the
+    id merge gives a published name, `raw_person_id(name)`) to the archive person; rows a
+    new scrape inserted under raw ids are moved to their person, so the pass is
+    idempotent and survives rescrapes. Only rows that change are written."""
+    with db.atomic():
+        _save_series(db, series, track_series, suggestions)
+        db.conn.executemany("DELETE FROM talk_topics WHERE topic = ?",
+                            [(r["id"],) for r in db["topics"].rows if r["id"] not in {t["id"] for t in topics}])
+        _replace_table(db, "topics", topics, ("id",))
+        _replace_table(db, "talk_topics", talk_topics, ("talk_id", "topic"))
+        _save_people(db, people, person_of, raw_person_id)
+        db.conn.execute("DELETE FROM identity_decisions")
+        db["identity_decisions"].insert_all(({"id": n, **row} for n, row in enumerate(decisions, 1)))
+
+
+def _replace_table(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], pk: tuple[str, ...]) -> None:
+    """Make `table` hold exactly `rows`, touching only the rows that differ."""
+    columns = list(db[table].columns_dict)
+    old = {tuple(r[c] for c in pk): tuple(r[c] for c in columns) for r in db[table].rows}
+    new = {tuple(r[c] for c in pk): tuple(r.get(c) for c in columns) for r in rows}
+    gone = [k for k in old if k not in new]
+    where = " AND ".join(f"[{c}] = ?" for c in pk)
+    db.conn.executemany(f"DELETE FROM [{table}] WHERE {where}", gone)
+    changed = [dict(zip(columns, v)) for k, v in new.items() if old.get(k) != v]
+    if changed:
+        db[table].insert_all(changed, pk=pk, replace=True)
+
+
+def _save_series(db, series, track_series, suggestions) -> None:
+    db.conn.execute("DELETE FROM series_suggestions")
+    _upsert_rows(db, "series", series)
+    current = {r["id"]: r["series_id"] for r in db.query("SELECT id, series_id FROM tracks")}
+    db.conn.executemany("UPDATE tracks SET series_id = ? WHERE id = ?",
+                        [(sid, tid) for tid, sid in track_series.items() if current.get(tid, sid) != sid])
+    keep = {s["id"] for s in series}
+    stale = [(r["id"],) for r in db.query("SELECT id FROM series") if r["id"] not in keep]
+    db.conn.executemany("UPDATE tracks SET series_id = NULL WHERE series_id = ?", stale)
+    db.conn.executemany("DELETE FROM series WHERE id = ?", stale)
+    if suggestions:
+        db["series_suggestions"].insert_all(suggestions)
+
+
+def _upsert_rows(db, table: str, rows: list[dict[str, Any]]) -> None:
+    old = {r["id"]: r for r in db[table].rows}
+    missing = object()
+    changed = [r for r in rows if any(old.get(r["id"], {}).get(k, missing) != v for k, v in r.items())]
+    if changed:
+        db[table].upsert_all(changed, pk="id")
+
+
+def _save_people(db, people, person_of, raw_person_id) -> None:
+    _upsert_rows(db, "people", people)
+    for table, key in (("talk_people", ("talk_id", "role")), ("track_people", ("track_id", "role"))):
+        moves = []
+        for row in db.query(f"SELECT rowid, person_id, name_as_published FROM [{table}]"):
+            target = person_of.get(raw_person_id(row["name_as_published"]))
+            if target and target != row["person_id"]:
+                moves.append((target, row["rowid"]))
+        db.conn.executemany(f"UPDATE OR IGNORE [{table}] SET person_id = ? WHERE rowid = ?", moves)
+        # A move that collided (one person twice on a talk in one role, after an
+        # aliases.yml merge) leaves a row behind under its old id: it is a duplicate.
+        db.conn.executemany(f"DELETE FROM [{table}] WHERE rowid = ? AND person_id != ?",
+                            [(rowid, target) for target, rowid in moves])
+    moves = [(person_of[raw_person_id(r["name"])], r["person_id"], r["name"])
+             for r in db.query("SELECT person_id, name FROM person_names")
+             if person_of.get(raw_person_id(r["name"]), r["person_id"]) != r["person_id"]]
+    db.conn.executemany("UPDATE OR IGNORE person_names SET person_id = ? WHERE person_id = ? AND name = ?", moves)
+    db.conn.executemany("DELETE FROM person_names WHERE person_id = ? AND name = ?",
+                        [(old, name) for _, old, name in moves])
+    used = {r["person_id"] for r in db.query(
+        "SELECT person_id FROM talk_people UNION SELECT person_id FROM track_people "
+        "UNION SELECT person_id FROM person_names")}
+    db.conn.executemany("DELETE FROM people WHERE id = ?",
+                        [(raw,) for raw, pid in person_of.items() if raw != pid and raw not in used])
