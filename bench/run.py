@@ -125,8 +125,20 @@ def child_build(db: str, fixtures: str) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     report = pipeline.build(Path(db), Path(fixtures))
     print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
-                      "pages": report.pages_parsed,
+                      "hwm_mb": _vm_hwm_mb(), "pages": report.pages_parsed,
                       "talks": report.counts.get("talks", 0)}))
+
+
+def _vm_hwm_mb() -> float:
+    """This process's own peak RSS (Linux /proc), to check the rusage figure against."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def run_build(db: Path, fixtures: Path) -> tuple[dict, float]:
@@ -146,19 +158,20 @@ def run_build(db: Path, fixtures: Path) -> tuple[dict, float]:
 
 
 def measure_build(fixtures: Path, workdir: Path, cfg: Config, res: Results) -> Path:
-    times, cpu, rss, last = [], [], [], {}
+    times, cpu, rss, hwm, last = [], [], [], [], {}
     db = workdir / "build.db"
     for _ in range(cfg.reps):
         last, peak = run_build(db, fixtures)
         times.append(last["seconds"])
         cpu.append(last["cpu"])
         rss.append(peak)
+        hwm.append(last["hwm_mb"])
     res.add("build_s", "build (pipeline.build, fresh DB)", median(times), "s",
             f"median of {cfg.reps}, each in a new process; {last['pages']} pages, {last['talks']} talks; "
             f"min {min(times):.2f} max {max(times):.2f}; CPU time median {median(cpu):.2f} s")
     res.add("peak_rss_mb", "peak RSS of a build", median(rss), "MB",
             f"median of {cfg.reps} max RSS (wait4 rusage of the build process, interpreter included); "
-            f"max {max(rss):.0f}", digits=1)
+            f"max {max(rss):.0f}; the process's own VmHWM median {median(hwm):.0f}", digits=1)
     return db
 
 
@@ -381,6 +394,8 @@ def print_table(res: Results, cfg: Config, seconds: float) -> None:
     value_width = max(len(r[1]) for r in res.rows)
     print(f"mcarchive bench{' --quick (smoke run: tiny inputs, 1 repetition)' if cfg.quick else ''}")
     print(f"machine: {machine()}")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"(other work on the machine slows wall-clock figures; CPU time is shown beside the build's)")
     for label, value, how in res.rows:
         print(f"  {label:<{width}}  {value:>{value_width}}  {how}")
     print("targets:")
