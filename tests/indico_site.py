@@ -15,15 +15,15 @@ CONTENT_TYPES = {"indico-html": "text/html; charset=utf-8", "indico-json": "appl
 def serve_indico(httpserver, version: str = "3.3.14", exports: bool = False, replace: dict | None = None,
                  extra: dict | None = None) -> str:
     """Register every saved page of one Indico version at its path (and query); returns
-    the base URL. Without `exports` only the HTML pages are served and the export API
-    answers 404, as on a site that disabled it. `replace` maps a fixture file name to
+    the base URL. Without `exports` the export API answers 404, as on a site that
+    disabled it. `replace` maps a fixture file name to
     (old bytes, new bytes) for a test's variant; `extra` adds {path: (body, type)}."""
     routes: dict[str, dict[frozenset, tuple[bytes, str]]] = {}
     for row in manifest():
         fmt = row["format"]
         if fmt not in CONTENT_TYPES or f"/{version}/" not in row["file"]:
             continue
-        if fmt != "indico-html" and not exports:
+        if "/export/" in row["url"] and not exports:
             continue
         path = FIXTURES / row["file"]
         body = path.read_bytes()
@@ -38,7 +38,7 @@ def serve_indico(httpserver, version: str = "3.3.14", exports: bool = False, rep
         httpserver.expect_request(path).respond_with_handler(_handler(variants))
     if not exports:
         for row in manifest():
-            if row["format"] == "indico-export" and f"/{version}/" in row["file"]:
+            if "/export/" in row["url"] and f"/{version}/" in row["file"]:
                 httpserver.expect_request(urlsplit(row["url"]).path).respond_with_data("not found", status=404)
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     return httpserver.url_for("/").rstrip("/")

@@ -207,11 +207,11 @@ def test_contribution_url_archives_that_talk(tmp_path, httpserver):
 
 
 def test_time_zone_conflict_is_reported(tmp_path, httpserver):
-    db, report, _ = scrape(tmp_path, httpserver, "3.3.14", True, "/event/17/sessions/162/", replace={
+    db, report, _ = scrape(tmp_path, httpserver, "3.3.14", True, "/event/17/", replace={
         "export-event-contributions__e17.json": [(b'"America\\/New_York"', b'"Europe\\/Paris"')]})
     assert report.ok
     assert any("disagree on the time zone" in w and "Europe/Paris" in w for w in report.warnings)
-    # The times stay right: the session page's are in its header's zone, the export's in UTC.
+    # The times stay right: every source gives them with their offset (the export's in UTC).
     assert db["talks"].get("lpc-2023/1569")["starts_at_utc"] == "2023-11-13T20:00:00Z"
 
 
@@ -235,3 +235,25 @@ def test_event_url_follows_the_microconference_announcement(tmp_path, httpserver
     dump = json.dumps({t: list(db.query(f"SELECT * FROM [{t}]")) for t in TABLES}, ensure_ascii=False)
     assert "@example.org" not in dump and "mailto:" not in dump
     assert db["talks"].count == 10  # the announcement adds tracks, never talks
+
+
+@pytest.mark.parametrize("exports", [True, False], ids=["api", "no-api"])
+@pytest.mark.parametrize("path", [
+    "/event/17/program", "/event/17/timetable/", "/event/17/contributions/", "/event/17/contributions/speakers",
+    "/event/17/contributions/authors", "/event/17/event.ics?detail=contributions",
+    "/event/17/sessions/162/session.ics", "/event/17/sessions/162/session.ics?detail=contributions",
+])
+def test_any_page_kind_is_a_starting_point(scrapes, tmp_path, httpserver, path, exports):
+    """Whatever Indico page a user starts from, the talks it reaches come out exactly as
+    from the event URL."""
+    db, report, base = scrape(tmp_path, httpserver, "3.2.9", exports, path)
+    assert report.ok, report.errors
+    found = rows(db, base)
+    whole, _ = scrapes["17", "3.2.9", True, "event"]
+    assert found["talks"] and set(found["talks"]) <= set(whole["talks"])
+    assert set(found["talk_people"]) <= set(whole["talk_people"])
+    talks = [json.loads(r) for r in found["talks"]]
+    if "/sessions/162/" in path:
+        assert {t["track_id"] for t in talks} == {"lpc-2023/containers-and-checkpoint-restore-mc"}
+    else:  # the author list leaves out the two talks without authors (Opening, Closing)
+        assert len(talks) == (8 if path.endswith("/authors") else 10)

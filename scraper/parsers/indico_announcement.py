@@ -24,8 +24,10 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = _HEADINGS | {"p", "ul", "ol", "pre", "blockquote", "table", "dl", "hr"}
 _TOPICS = re.compile(r"^(?:suggested|possible|potential|proposed|planned|discussion|key)?\s*"
                      r"(?:discussion\s+)?topics?(?:\s+(?:include|to discuss|for discussion))?\s*:?\s*$", re.I)
+# "MC leads:", "Leads", "Organizers: A, B" — a label alone or followed by a colon and names;
+# never a sentence that merely starts with the word ("Leads to ...").
 _LEADS = re.compile(r"^(?:mc|microconference|micro-conference)?\s*(?:lead|leader|organi[sz]er|runner|chair)s?"
-                    r"(?:\s*\(.*?\))?\s*:?\s*(?P<rest>.*)$", re.I | re.S)
+                    r"(?:\s*\(.*?\))?\s*(?::\s*(?P<rest>.*)|$)", re.I | re.S)
 _MC_TITLE = re.compile(r"\b(?:MC|micro-?\s?conference)\s*$", re.I)
 _MC_WORD = re.compile(r"\s*\bmicro-?\s?conference\s*$", re.I)
 
@@ -50,7 +52,7 @@ def tracks(content, page_url: str) -> tuple[list[TrackInfo], list[str]]:
             continue
         if label == "leads":
             current["mode"] = "leads"
-            rest = _LEADS.match(label_text)["rest"] if _LEADS.match(label_text) else ""
+            rest = (_LEADS.match(label_text)["rest"] or "") if _LEADS.match(label_text) else ""
             current["leads"] += _names(rest)
             continue
         if current["mode"] == "topics" and tag in ("ul", "ol"):

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..records import Link, ParseError, PersonRef, Selection
+from ..records import Link, ParseError, PersonRef
 
 EVENT_PATH = re.compile(r"^(?P<prefix>.*?)/event/(?P<event>\d+)(?:/|$)")
 EXPORT_PATH = re.compile(r"^(?P<prefix>.*?)/export/(?:event|timetable)/(?P<event>\d+)\.\w+$")
@@ -106,18 +106,6 @@ def contribution_url(base: str, cid: str) -> str:
 
 def session_url(base: str, sid: str) -> str:
     return f"{base}sessions/{sid}/"
-
-
-def complete_talks(page_url: str, talk_ids: list[str], page_urls: list[str],
-                   select: bool = True) -> tuple[list[str], dict[str, list[str]], dict[str, Selection]]:
-    """Follow plan for a page that lists talks: the event's contributions export (full
-    abstracts, author roles, person ids: one request), restricted to the listed talks,
-    with their contribution pages as the fallback when the export is disabled or fails."""
-    export = export_urls(page_url)[0]
-    if not talk_ids:
-        return [], {}, {}
-    selection = {export: Selection(talk_source_ids=list(talk_ids))} if select else {}
-    return [export], {export: list(page_urls)}, selection
 
 
 # --- text, names, people ---------------------------------------------------------------

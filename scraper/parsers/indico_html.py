@@ -5,8 +5,7 @@ Accepts Indico 3.2 and 3.3 markup (3.3.14 is what lpc.events serves), page kinds
   conveners and materials; its talks from the contribution list (speakers in published order,
   person titles such as "Mr", affiliations, unscheduled talks without a time) and from the
   inline timetable JSON (times, durations, rooms, full abstract source; breaks skipped).
-  Follows the event's contributions export for this session's talks, falling back to their
-  contribution pages.
+  Follows its talks' contribution pages.
 - contribution page `/event/E/contributions/C/`: one talk with the full rendered abstract,
   speakers, authors and co-authors, materials, track and session.
 - event overview, timetable, contribution list, speaker and author lists, programme page and
@@ -26,8 +25,6 @@ from . import indico_event, indico_lists, indico_timetable
 from .indico_common import (
     absolute,
     add_person,
-    clean,
-    complete_talks,
     contribution_id,
     event_base,
     session_id,
@@ -132,9 +129,12 @@ def _parse_session(doc, url: str, base: str) -> Programme:
                 talk.abstract, talk.abstract_format, talk.abstract_complete = entry.abstract, "markdown", True
             talk.links = entry.links
         talks.append(talk)
-    follow, fallback, select = complete_talks(url, [t.source_id for t in talks], [t.url for t in talks if t.url])
+    # The talks' own pages complete them (full abstracts, authors). Not the event's
+    # contributions export: a job scraping several sessions of one event would ask for it
+    # once, and a page already visited in the job is not visited again for the next
+    # session (its selection and fallbacks would be lost).
     return Programme(format=FORMAT, page_kind="session", url=url, event=event, tracks=[track], talks=talks,
-                     follow=follow, follow_fallback=fallback, select=select, warnings=warnings)
+                     follow=[t.url for t in talks if t.url], warnings=warnings)
 
 
 # --- contribution page -----------------------------------------------------------------

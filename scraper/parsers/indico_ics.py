@@ -9,8 +9,8 @@ Times are UTC; DESCRIPTION begins "Speakers: Name (Affiliation), …" ("Last, Fi
 (Affiliation)" in the export's files, with "()" when there is none), then the abstract
 source, then the URL. Unfolding and escapes are left to the icalendar library.
 
-Talks are listings: the talks' own pages complete them (the contributions export,
-falling back to the contribution pages); a session file follows its session page.
+Talks are listings: their contribution pages complete them; a session file follows
+its session page.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from ..records import RANK_LISTING, EventInfo, ParseError, PersonRef, Programme,
 from .indico_common import (
     add_person,
     clean,
-    complete_talks,
     contribution_id,
     event_base,
     person,
@@ -56,31 +55,41 @@ def parse(body: bytes, url: str) -> Programme:
     tracks: list[TrackInfo] = []
     talks: list[TalkInfo] = []
     follow: list[str] = []
+    warnings: list[str] = []
     for component in calendar.walk("VEVENT"):
-        uid = str(component.get("UID") or "")
-        href = rebase(url, str(component.get("URL") or "")) or ""
-        title = clean(str(component.get("SUMMARY") or ""))
-        if not title:
-            continue
-        cid = contribution_id(href)
-        sid = session_id(href) if not cid else None
-        if cid or uid.startswith("indico-contribution-"):
-            if not cid:
-                continue  # the export's UIDs carry friendly ids, never URL ids
-            # Export files write "Last, First (Affiliation)"; their UIDs carry "E-N".
-            last_first = "/export/" in url or bool(re.match(r"indico-contribution-\d+-\d+@", uid))
-            talks.append(_talk(component, cid, title, base, last_first))
-        elif sid or uid.startswith("indico-session-"):
-            sid = sid or uid.removeprefix("indico-session-").split("@")[0]
-            if sid.isdigit():
-                tracks.append(TrackInfo(title=title, url=session_url(base, sid), source_id=sid))
-                follow.append(session_url(base, sid))
+        try:
+            _event_component(component, url, base, tracks, talks, follow)
+        except (ValueError, TypeError, AttributeError) as exc:
+            # icalendar reports a broken property (a malformed DTSTART, say) only when read.
+            warnings.append(f"VEVENT skipped: {' '.join(str(exc).split())[:200]}")
     if not talks and not tracks:
         raise ParseError(f"iCalendar file without Indico sessions or contributions: {url}")
-    extra, fallback, select = complete_talks(url, [t.source_id for t in talks], [t.url for t in talks if t.url],
-                                             select="/sessions/" in url or "/contributions/" in url)
+    follow = [t.url for t in talks if t.url] + follow
     return Programme(format=FORMAT, page_kind="ics", url=url, event=EventInfo(source_key=base, url=base),
-                     tracks=tracks, talks=talks, follow=extra + follow, follow_fallback=fallback, select=select)
+                     tracks=tracks, talks=talks, follow=follow, warnings=warnings)
+
+
+def _event_component(component, url: str, base: str, tracks: list[TrackInfo], talks: list[TalkInfo],
+                     follow: list[str]) -> None:
+    """One VEVENT: a contribution (a talk) or a session (a track, its page followed)."""
+    uid = str(component.get("UID") or "")
+    href = rebase(url, str(component.get("URL") or "")) or ""
+    title = clean(str(component.get("SUMMARY") or ""))
+    if not title:
+        return
+    cid = contribution_id(href)
+    sid = session_id(href) if not cid else None
+    if cid or uid.startswith("indico-contribution-"):
+        if not cid:
+            return  # the export's UIDs carry friendly ids, never URL ids
+        # Export files write "Last, First (Affiliation)"; their UIDs carry "E-N".
+        last_first = "/export/" in url or bool(re.match(r"indico-contribution-\d+-\d+@", uid))
+        talks.append(_talk(component, cid, title, base, last_first))
+    elif sid or uid.startswith("indico-session-"):
+        sid = sid or uid.removeprefix("indico-session-").split("@")[0]
+        if sid.isdigit():
+            tracks.append(TrackInfo(title=title, url=session_url(base, sid), source_id=sid))
+            follow.append(session_url(base, sid))
 
 
 def _talk(component, cid: str, title: str, base: str, last_first: bool) -> TalkInfo:

@@ -8,13 +8,13 @@
   `li.speaker-list-item` per person (name, affiliation) with `ul.author-links` of their
   contributions, each labelled "Speaker at", "Author in" or "Co-author in". People are
   sorted by last name there, so these pages only say who is on which talk, never the
-  published order; the talks' own pages (export or contribution pages) complete them.
+  published order; the talks' contribution pages complete them.
 """
 
 from __future__ import annotations
 
 from ..records import RANK_LISTING, PersonRef, Programme, TalkInfo
-from .indico_common import absolute, add_person, clean, complete_talks, contribution_id
+from .indico_common import absolute, add_person, clean, contribution_id
 from .indico_page import contribution_row, event_header, people, text
 from .markup import has_class
 
@@ -60,10 +60,8 @@ def person_list(doc, url: str, base: str) -> Programme | None:
             add_person(talk.people, PersonRef(name=who.name, role=_role(entry, default),
                                               affiliation=who.affiliation, honorific=who.honorific))
     kind = "author-list" if default == "author" else "speaker-list"
-    ids = list(talks)
-    follow, fallback, select = complete_talks(url, ids, [talks[i].url for i in ids if talks[i].url])
     return Programme(format=FORMAT, page_kind=kind, url=url, event=event, talks=list(talks.values()),
-                     follow=follow, follow_fallback=fallback, select=select)
+                     follow=[t.url for t in talks.values() if t.url])
 
 
 def _role(entry, default: str) -> str:

@@ -39,13 +39,8 @@ def test_session_page_2023_containers_mc(version):
     anjum = talks[1].people[1]
     assert (anjum.name, anjum.honorific, anjum.affiliation) == ("Muhammad Usama Anjum", "Mr", "Collabora")
     assert [p.name for p in talks[1].people] == ["Andrei Vagin", "Muhammad Usama Anjum"]
-    # The contributions export completes this session's talks (selected by id), and
-    # their contribution pages do when the export is disabled.
-    export = "https://indico.example.org/export/event/17.json?detail=contributions"
-    assert programme.follow == [export]
-    assert programme.follow_fallback == {export: [t.url for t in talks]}
-    assert programme.select[export].talk_source_ids == [t.source_id for t in talks]
-    assert all("/event/17/contributions/" in url for url in programme.follow_fallback[export])
+    assert programme.follow == [t.url for t in talks]
+    assert all("/event/17/contributions/" in url for url in programme.follow)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in PAGES if p.parent.name == "3.2.9"))
@@ -213,3 +208,13 @@ def test_custom_page_without_microconferences_is_empty_not_an_error():
     body = body[:start] + b'<div class="editor-output"><h3>Venue</h3><p>The hotel is downtown.</p>' + body[end:]
     programme = indico_html.parse(body, source_url(path))
     assert programme.tracks == [] and programme.warnings
+
+
+def test_header_and_timetable_zones_must_agree():
+    path = FIXTURES / "indico-html" / "3.3.14" / "session__e17_s162.html"
+    body = path.read_bytes().replace(b"America/New_York timezone", b"Europe/Paris timezone")
+    programme = indico_html.parse(body, source_url(path))
+    assert programme.warnings == [
+        "time zone conflict: the page header says Europe/Paris, the timetable data says America/New_York"]
+    # Each time keeps the zone it was published in: the timetable's are New York's.
+    assert programme.talks[0].start == "2023-11-13T14:30:00-05:00"
