@@ -25,7 +25,6 @@ import yaml
 
 from . import store
 from .normalize import identity, series, topics
-from .normalize.ids import person_id
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ def apply(db: sqlite_utils.Database, config: DerivedConfig) -> DerivedStats:
     result = compute(inputs, config)
     store.save_derived(db, result["series"], result["track_series"], result["suggestions"], result["topics"],
                        result["talk_topics"], result["people"], result["person_of"], result["decisions"],
-                       raw_person_id=lambda name: person_id(name or ""))
+                       raw_person_id=lambda name: identity.raw_person_id(name or ""))
     ids = result["identity_stats"]
     return DerivedStats(series=len(result["series"]), talks=len(inputs["talks"]),
                         talks_with_topics=len({r["talk_id"] for r in result["talk_topics"]}),

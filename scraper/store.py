@@ -476,8 +476,8 @@ def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]
     tracks = list(db.query(
         "SELECT tracks.id, tracks.event_id, tracks.title, events.conference, events.year "
         "FROM tracks JOIN events ON events.id = tracks.event_id"))
-    talks = list(db.query("SELECT id, title, abstract FROM talks"))
-    appearances = list(db.query(
+    talks = [{"id": i, "title": t, "abstract": a} for i, t, a in db.execute("SELECT id, title, abstract FROM talks")]
+    appearances = _dicts(db.execute(
         "SELECT tp.name_as_published AS name, tp.talk_id AS owner, tp.talk_id, talks.track_id, "
         "tp.affiliation, events.year FROM talk_people tp JOIN talks ON talks.id = tp.talk_id "
         "JOIN events ON events.id = talks.event_id "
@@ -485,6 +485,12 @@ def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]
         "SELECT kp.name_as_published, kp.track_id, NULL, kp.track_id, kp.affiliation, events.year "
         "FROM track_people kp JOIN tracks ON tracks.id = kp.track_id JOIN events ON events.id = tracks.event_id"))
     return {"tracks": tracks, "talks": talks, "appearances": appearances}
+
+
+def _dicts(cursor) -> list[dict[str, Any]]:
+    """Rows as dicts, faster than sqlite-utils' query() for tens of thousands of rows."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
 
 
 def save_derived(db: sqlite_utils.Database, series: list[dict[str, Any]], track_series: dict[str, str],
@@ -502,25 +508,25 @@ def save_derived(db: sqlite_utils.Database, series: list[dict[str, Any]], track_
         _replace_table(db, "topics", topics, ("id",))
         _replace_table(db, "talk_topics", talk_topics, ("talk_id", "topic"))
         _save_people(db, people, person_of, raw_person_id)
-        db.conn.execute("DELETE FROM identity_decisions")
-        db["identity_decisions"].insert_all(({"id": n, **row} for n, row in enumerate(decisions, 1)))
+        _replace_table(db, "identity_decisions", [{"id": n, **row} for n, row in enumerate(decisions, 1)], ("id",))
 
 
 def _replace_table(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], pk: tuple[str, ...]) -> None:
     """Make `table` hold exactly `rows`, touching only the rows that differ."""
     columns = list(db[table].columns_dict)
-    old = {tuple(r[c] for c in pk): tuple(r[c] for c in columns) for r in db[table].rows}
+    at = [columns.index(c) for c in pk]
+    old = {tuple(row[i] for i in at): tuple(row) for row in db.execute(
+        f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}]")}
     new = {tuple(r[c] for c in pk): tuple(r.get(c) for c in columns) for r in rows}
     gone = [k for k in old if k not in new]
     where = " AND ".join(f"[{c}] = ?" for c in pk)
     db.conn.executemany(f"DELETE FROM [{table}] WHERE {where}", gone)
-    changed = [dict(zip(columns, v)) for k, v in new.items() if old.get(k) != v]
-    if changed:
-        db[table].insert_all(changed, pk=pk, replace=True)
+    changed = [v for k, v in new.items() if old.get(k) != v]
+    db.conn.executemany(f"INSERT OR REPLACE INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+                        f"VALUES ({', '.join('?' for _ in columns)})", changed)
 
 
 def _save_series(db, series, track_series, suggestions) -> None:
-    db.conn.execute("DELETE FROM series_suggestions")
     _upsert_rows(db, "series", series)
     current = {r["id"]: r["series_id"] for r in db.query("SELECT id, series_id FROM tracks")}
     db.conn.executemany("UPDATE tracks SET series_id = ? WHERE id = ?",
@@ -528,9 +534,8 @@ def _save_series(db, series, track_series, suggestions) -> None:
     keep = {s["id"] for s in series}
     stale = [(r["id"],) for r in db.query("SELECT id FROM series") if r["id"] not in keep]
     db.conn.executemany("UPDATE tracks SET series_id = NULL WHERE series_id = ?", stale)
+    _replace_table(db, "series_suggestions", suggestions, ("series_id", "track_id"))
     db.conn.executemany("DELETE FROM series WHERE id = ?", stale)
-    if suggestions:
-        db["series_suggestions"].insert_all(suggestions)
 
 
 def _upsert_rows(db, table: str, rows: list[dict[str, Any]]) -> None:
@@ -538,17 +543,21 @@ def _upsert_rows(db, table: str, rows: list[dict[str, Any]]) -> None:
     missing = object()
     changed = [r for r in rows if any(old.get(r["id"], {}).get(k, missing) != v for k, v in r.items())]
     if changed:
-        db[table].upsert_all(changed, pk="id")
+        columns = list(changed[0])
+        db.conn.executemany(
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'[{c}] = excluded.[{c}]' for c in columns if c != 'id')}",
+            [tuple(r[c] for c in columns) for r in changed])
 
 
 def _save_people(db, people, person_of, raw_person_id) -> None:
     _upsert_rows(db, "people", people)
     for table, key in (("talk_people", ("talk_id", "role")), ("track_people", ("track_id", "role"))):
         moves = []
-        for row in db.query(f"SELECT rowid, person_id, name_as_published FROM [{table}]"):
-            target = person_of.get(raw_person_id(row["name_as_published"]))
-            if target and target != row["person_id"]:
-                moves.append((target, row["rowid"]))
+        for rowid, current, name in db.execute(f"SELECT rowid, person_id, name_as_published FROM [{table}]"):
+            target = person_of.get(raw_person_id(name))
+            if target and target != current:
+                moves.append((target, rowid))
         db.conn.executemany(f"UPDATE OR IGNORE [{table}] SET person_id = ? WHERE rowid = ?", moves)
         # A move that collided (one person twice on a talk in one role, after an
         # aliases.yml merge) leaves a row behind under its old id: it is a duplicate.

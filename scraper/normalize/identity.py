@@ -81,13 +81,19 @@ _DECORATION = re.compile(
     r"\([^)]*\)|\[[^\]]*\]|(?<!\S)\"[^\"]*\"(?!\S)|(?<!\S)'[^']*'(?!\S)|«[^»]*»|“[^”]*”|‘[^’]*’|(?<!\S)@\S+")
 _TITLES = {t.replace(".", "") for t in CONSTANTS.titles}
 _SUFFIXES = {s.replace(".", "") for s in CONSTANTS.suffix_acronyms | CONSTANTS.suffix_not_acronyms}
-_PARTICLES = {p.replace(".", "") for p in CONSTANTS.prefixes | CONSTANTS.conjunctions}
-_NOT_A_NAME = _TITLES | _SUFFIXES | _PARTICLES  # words that send a name to nameparser
+_CONJUNCTIONS = {c.replace(".", "") for c in CONSTANTS.conjunctions}
+_SURNAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "dos", "das", "la", "le",
+                      "ten", "ter", "zu", "af", "av"}
+
+
+_DECORATION_MARKS = set("()[]\"'«“‘@")
 
 
 def clean_name(published: str | None) -> str:
     """The name without decorations, whitespace collapsed (the published text if nothing is left)."""
     text = " ".join((published or "").split())
+    if _DECORATION_MARKS.isdisjoint(text):
+        return text
     cleaned = " ".join(_DECORATION.sub(" ", text).split())
     return cleaned or text
 
@@ -116,18 +122,26 @@ def _plain(spelling: str) -> bool:
     return clean_name(spelling) == spelling and display_name(spelling) == spelling
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_UMLAUTS = set("äöüÄÖÜß")
+
+
 def _fold(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", anyascii(text).lower())
+    return _NOT_ALNUM.sub("", anyascii(text).lower())
 
 
 def _german(text: str) -> str:
+    if _UMLAUTS.isdisjoint(text):
+        return _fold(text)
     for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss")):
         text = text.replace(umlaut, spelled)
     return _fold(text)
 
 
 def _spellings(text: str) -> frozenset[str]:
-    return frozenset(s for s in (_fold(text), _german(text)) if s)
+    folded = _fold(text)
+    german = _german(text) if not _UMLAUTS.isdisjoint(text) else folded
+    return frozenset(s for s in (folded, german) if s)
 
 
 def _middle(text: str) -> tuple[str, ...]:
@@ -145,10 +159,17 @@ def parse_name(published: str) -> Name | None:
     name (a single word or handle, or several people in one field: "A B, C D")."""
     text = clean_name(published)
     words = text.split()
-    simple = (len(words) >= 2 and "," not in text
-              and not any(w.lower().replace(".", "") in _NOT_A_NAME for w in words))
-    if simple:  # what nameparser would say, without its cost (most names in the archive)
-        first, middle, last = words[0], " ".join(words[1:-1]), words[-1]
+    if len(words) < 2:
+        return None
+    keys = [w.lower().replace(".", "") for w in words]
+    particle = [n for n in range(1, len(words) - 1) if keys[n] in _SURNAME_PARTICLES]
+    tricky = ("," in text or keys[0] in _TITLES or keys[-1] in _SUFFIXES
+              or any(k in _CONJUNCTIONS for k in keys[1:-1]))
+    if not tricky and (not particle or particle == list(range(particle[0], len(words) - 1))):
+        # What nameparser would say, without its cost (most names in the archive);
+        # particles just before the surname join it ("Hein-Pieter van Braam").
+        split = particle[0] if particle else len(words) - 1
+        first, middle, last = words[0], " ".join(words[1:split]), " ".join(words[split:])
     else:
         head, _, tail = text.partition(",")
         if tail and " " in head.strip() and " " in tail.strip() and tail.strip().lower().replace(".", "") not in _SUFFIXES:
@@ -161,7 +182,8 @@ def parse_name(published: str) -> Name | None:
                 first_text=_fold(first), last_text=_fold(last))
 
 
-_raw_id = lru_cache(maxsize=65536)(person_id)  # the id merge gave a published name
+raw_person_id = lru_cache(maxsize=65536)(person_id)  # the id merge gave a published name
+_raw_id = raw_person_id
 
 
 def _same(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -511,13 +533,19 @@ def _result(units, unit_of, clusters: _Clusters, decisions, aliases: Aliases) ->
     person_of, people = {}, []
     for root, members in clusters.members.items():
         raws = [raw for m in members for raw in units[m].ids]
+        entry = chosen.get(root) or {}
+        if len(raws) == 1 and not entry:  # most people: one spelling id, nothing to choose
+            spellings = units[root].spellings
+            name = max(spellings, key=lambda s: (_plain(s), spellings[s], s)) if len(spellings) > 1 else next(iter(spellings))
+            people.append({"id": raws[0], "name": display_name(name)})
+            person_of[raws[0]] = raws[0]
+            continue
         spellings = Counter()
         for m in members:
             spellings.update(units[m].spellings)
         first_year = {raw: min((y for m in members if raw in units[m].ids for y in units[m].years), default=9999)
                       for raw in raws}
         uses = {raw: sum(n for s, n in spellings.items() if _raw_id(s) == raw) for raw in raws}
-        entry = chosen.get(root) or {}
         plain = {_raw_id(s) for s in spellings if _plain(s)}
         pid = entry.get("id") or min(raws, key=lambda r: (r not in plain, first_year[r], -uses[r], r))
         # The display name: a plain spelling, the most used, then the last in order.

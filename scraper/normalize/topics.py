@@ -2,18 +2,19 @@
 
 A keyword matches whole words only, case-insensitively (`cased` keywords keep their case):
 "BPF" does not fire inside "eBPF", "cgroup" not inside "cgroupfoo". A space in a keyword
-matches spaces or hyphens ("user namespace" finds "user-namespaces"), and a final "s"/"es"
-is allowed. Every row says which words matched where, so a topic can be checked by eye.
-Pure: plain data in, rows out.
+also matches a hyphen or a line break ("user namespace" finds "user-namespaces"), and a
+final "s"/"es" is allowed. Every row says which words matched where, so a topic can be
+checked by eye. Pure: plain data in, rows out.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import ahocorasick
 
 TITLE_WEIGHT = 1.0  # a keyword in the title says what the talk is about
 ABSTRACT_WEIGHT = 0.25  # each mention in the abstract, up to ABSTRACT_CAP
@@ -63,66 +64,71 @@ def parse_config(data: Any) -> list[Topic]:
     return topics
 
 
-def keyword_pattern(keyword: str) -> str:
-    """A keyword → a regular expression for it (whole words are checked by the caller)."""
-    body = r"[\s\-]+".join(re.escape(word) for word in keyword.split())
-    return body + ("(?:e?s)?" if keyword[-1].isalpha() else "")
+def keyword_forms(keyword: str) -> list[str]:
+    """A keyword → every spelling that matches it: each space may also be a hyphen, and
+    a keyword ending in a letter may take "s" or "es"."""
+    words = keyword.split()
+    forms = [words[0]]
+    for word in words[1:]:
+        forms = [f + sep + word for f in forms for sep in (" ", "-")]
+    if keyword[-1].isalpha():
+        forms = [f + end for f in forms for end in ("", "s", "es")]
+    return forms
 
 
-_WORD = re.compile(r"\w+")
-# ASCII punctuation → space, so bytes.split() gives the words: the cheapest way found to
-# see which keywords a text could contain (a regex or str.translate over every abstract
-# costs several times more). Only a prefilter: each keyword's regex decides.
-_SPACES = bytes(32 if chr(c) in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~" else c for c in range(256))
-_UNICODE_PUNCTUATION = "\u2018\u2019\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026\u00a0"
-
-
-def _words(text: str) -> list[bytes]:
-    if not text.isascii():
-        for mark in _UNICODE_PUNCTUATION:
-            if mark in text:
-                text = text.replace(mark, " ")
-    return text.encode("utf-8", "replace").translate(_SPACES).split()
+def _spaced(text: str) -> str:
+    """Line breaks and tabs → spaces, so "user\nnamespaces" matches "user namespace"."""
+    for mark in "\n\r\t\u00a0":
+        if mark in text:
+            text = text.replace(mark, " ")
+    return text
 
 
 @dataclass
 class Matcher:
-    """Topics compiled once per pass. A keyword's regex runs only on texts that contain
-    its longest word, and has no look-around, so the regex engine can jump to its literal
-    prefix: a pass over every talk of the archive takes a fraction of a second."""
+    """Topics compiled once per pass into two Aho-Corasick automata (case-folded and
+    cased keywords): one scan per text finds every keyword, and a match inside a longer
+    word is dropped. A pass over every talk of the archive takes a fraction of a second,
+    where a regular expression per keyword took seconds."""
 
     topics: list[Topic]
-    index: dict[bytes, list[tuple[str, re.Pattern, bool]]] = field(init=False)  # longest word → keywords
-    keys: frozenset[bytes] = field(init=False)
+    folded: ahocorasick.Automaton = field(init=False)
+    cased: ahocorasick.Automaton | None = field(init=False)
     order: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.index = {}
+        self.order = {topic.id: n for n, topic in enumerate(self.topics)}
+        forms: dict[bool, dict[str, set[str]]] = {False: {}, True: {}}
         for topic in self.topics:
             for keyword, cased in [(k, False) for k in topic.keywords] + [(k, True) for k in topic.cased]:
-                text = keyword if cased else keyword.lower()
-                words = _words(text.lower()) or [text.lower().encode()]
-                key = max(words, key=len)  # the longest word is the rarest, as a rule
-                entry = (topic.id, re.compile(keyword_pattern(text)), cased)
-                plural = key == words[-1] and text[-1].isalpha()
-                for form in (key, key + b"s", key + b"es") if plural else (key,):
-                    self.index.setdefault(form, []).append(entry)
-        self.keys = frozenset(self.index)
-        self.order = {topic.id: n for n, topic in enumerate(self.topics)}
+                text = " ".join(keyword.split())
+                for form in keyword_forms(text if cased else text.lower()):
+                    forms[cased].setdefault(form, set()).add(topic.id)
+        self.folded, self.cased = (self._automaton(forms[False]), self._automaton(forms[True]) if forms[True] else None)
+
+    @staticmethod
+    def _automaton(forms: dict[str, set[str]]) -> ahocorasick.Automaton:
+        automaton = ahocorasick.Automaton()
+        for form, topic_ids in forms.items():
+            automaton.add_word(form, (len(form), form.lower(), tuple(sorted(topic_ids))))
+        automaton.make_automaton()
+        return automaton
 
     def find(self, text: str) -> dict[str, Counter]:
         """Topic id → Counter of the matched words (lower case)."""
-        lower = text.lower()
+        text = _spaced(text)
         found: dict[str, Counter] = {}
-        entries = {e for w in self.keys.intersection(_words(lower)) for e in self.index[w]}
-        for topic_id, pattern, cased in entries:
-            source = text if cased else lower
-            for m in pattern.finditer(source):
-                start, end = m.span()
+        for automaton, source in ((self.folded, text.lower()), (self.cased, text)):
+            if automaton is None:
+                continue
+            size = len(source)
+            for end, (length, word, topic_ids) in automaton.iter(source):
+                start = end - length + 1
                 if (start and (source[start - 1].isalnum() or source[start - 1] == "_")) or \
-                        (end < len(source) and (source[end].isalnum() or source[end] == "_")):
+                        (end + 1 < size and (source[end + 1].isalnum() or source[end + 1] == "_")):
                     continue  # inside a longer word: "BPF" in "eBPF"
-                found.setdefault(topic_id, Counter())[m.group(0).lower()] += 1
+                for topic_id in topic_ids:
+                    found.setdefault(topic_id, Counter())[word] += 1
         return found
 
 
