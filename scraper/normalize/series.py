@@ -27,8 +27,9 @@ SOURCE_AUTO = "auto"
 # Words that say what kind of track it is, not which one: "Containers devroom" (FOSDEM
 # 2024) and "Containers" (2025) are the same devroom.
 _KIND_WORDS = re.compile(r"\b(?:dev ?rooms?|mcs?|micro ?conferences?|tracks?)\b")
-SUGGEST_TITLE = 0.6  # title similarity (token set) that makes a track a suggestion
-SUGGEST_SPEAKERS = 2  # or this many of the series' earlier speakers
+SUGGEST_TITLE = 0.6  # share of a series title's words in a track's title that makes it a suggestion
+SUGGEST_SPEAKERS = 3  # or this many of the series' earlier speakers
+_STOP_WORDS = {"and", "of", "the", "in", "on", "for", "a", "an", "with"}
 
 
 class SeriesConfigError(ValueError):
@@ -122,6 +123,18 @@ def assign_series(tracks: list[dict[str, Any]], specs: list[SeriesSpec],
     return SeriesResult(sorted(series.values(), key=lambda s: s["id"]), track_series, suggestions)
 
 
+def _covers(candidate: str, title: str) -> float:
+    """How much of a series title a track's title contains: "Linux Containers and
+    Microservices" covers "Containers" (1.0); "Security" covers half of "Containers and
+    Security" and none of "Containers". Near spellings count (rapidfuzz ratio ≥ 90)."""
+    words = [w for w in title.split() if w not in _STOP_WORDS]
+    if not words:
+        return 0.0
+    mine = [w for w in candidate.split() if w not in _STOP_WORDS]
+    found = sum(any(w == m or fuzz.ratio(w, m) >= 90 for m in mine) for w in words)
+    return found / len(words)
+
+
 def _suggest(tracks, specs, track_series, configured, speakers) -> list[dict[str, Any]]:
     """Tracks outside every configured series, in events a configured series has no
     track in, that share its title words or its speakers."""
@@ -141,7 +154,7 @@ def _suggest(tracks, specs, track_series, configured, speakers) -> list[dict[str
                     or track["event_id"] in covered):
                 continue
             name = normalize_title(track["title"])
-            similarity = max((fuzz.token_set_ratio(name, t) / 100 for t in titles), default=0.0) if name else 0.0
+            similarity = max((_covers(name, t) for t in titles), default=0.0) if name else 0.0
             returning = sorted(speakers.get(track["id"], set()) & past)
             if similarity < SUGGEST_TITLE and len(returning) < SUGGEST_SPEAKERS:
                 continue
