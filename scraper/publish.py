@@ -88,7 +88,7 @@ WHERE talk_people.affiliation IS NOT NULL AND trim(talk_people.affiliation) != '
 GROUP BY people.id, lower(trim(talk_people.affiliation))
 """,
     # One row per track (microconference, devroom) and year with its size: the
-    # programme of a track across years at a glance.
+    # programme of a track across years at a glance (facet by series_id for its lineage).
     "track_overview": """
 SELECT
   tracks.id AS track_id,
@@ -100,6 +100,7 @@ SELECT
   (SELECT count(*) FROM talks WHERE talks.track_id = tracks.id) AS talks,
   (SELECT count(DISTINCT tp.person_id) FROM talk_people tp JOIN talks ON talks.id = tp.talk_id
      WHERE talks.track_id = tracks.id AND tp.role = 'speaker') AS speakers,
+  tracks.series_id AS series_id,
   tracks.room AS room,
   tracks.url AS url
 FROM tracks

@@ -169,9 +169,15 @@ def test_the_three_questions(page, server):
     shot(page, "05-person")
     page.go_back()
     page.get_by_role("link", name="A topic's curve over the years").click()
-    page.wait_for_selector("#chart-topic-years svg, #chart-topic-years canvas", timeout=15000)
-    page.wait_for_selector("#chart-track-years svg, #chart-track-years canvas", timeout=15000)
+    page.wait_for_url("**/-/dashboards/topic-curves?topic=checkpoint-restore")
+    for chart in ("topic-curve", "topic-share", "all-topics"):
+        page.wait_for_selector(f"#chart-{chart} svg, #chart-{chart} canvas", timeout=15000)
     shot(page, "06-topic-curve")
+    page.go_back()
+    page.get_by_role("link", name="any words").click()
+    for chart in ("topic-years", "topic-share", "track-years", "all-years"):
+        page.wait_for_selector(f"#chart-{chart} svg, #chart-{chart} canvas", timeout=15000)
+    shot(page, "07-words-and-tracks")
     assert_inert(page)
 
 
@@ -192,7 +198,7 @@ def test_planted_script_does_not_run(page, server):
     abstract = page.locator(".mc-talk .mc-abstract")
     assert abstract.inner_text().strip().startswith("planted")
     assert abstract.locator("script, img[onerror], a[href^='javascript']").count() == 0
-    shot(page, "07-planted-talk")
+    shot(page, "08-planted-talk")
     page.goto(server + "/archive/talk_overview?_search=planted")
     assert PLANTED_TITLE in page.locator("td.col-title").first.inner_text()
     assert_inert(page)
