@@ -135,7 +135,6 @@ def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], rep
     report.warnings.extend(rows.warnings)
     for name, n in rows.counts().items():
         report.counts[name] = report.counts.get(name, 0) + n
-    report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
     return rows
 
 
@@ -206,7 +205,10 @@ class ScrapeJob:
         self.progress = progress or (lambda event, url: None)
         self.report = JobReport()
         self.resume_since: str | None = None
-        self.seen: set[str] = set()
+        # Pages of this job by URL (None: failed), so a page two sources need (one
+        # schedule.xml behind several FOSDEM event pages) is fetched once and used by both.
+        self.visited: dict[str, _Visit | None] = {}
+        self.stored_any = False
 
     def run(self, sources: list[Source], local_pages: list[tuple[Page, Source]] = ()) -> JobReport:
         with job_lock(self.db):
@@ -227,6 +229,8 @@ class ScrapeJob:
                 self._local(page, source)
             for source in sources:
                 self._source(source)
+            if self.stored_any:
+                self.report.errors.extend(derived.update_archive(self.db))  # people, series, topics
         finally:
             self.report.seconds = time.monotonic() - started
             status = "ok" if self.report.ok else "failed"
@@ -245,16 +249,20 @@ class ScrapeJob:
 
     def _source(self, source: Source) -> None:
         visits: list[_Visit] = []
+        queued: set[str] = {source.url}
         queue: list[tuple[str, int, Selection | None, list[str] | None]] = [(source.url, 0, None, None)]
         while queue:
             url, depth, selection, fallbacks = queue.pop(0)
-            if url in self.seen:
-                continue
-            self.seen.add(url)
-            visit = self._visit(url, source.kind if depth == 0 else None, fallbacks is not None)
+            if url in self.visited:
+                earlier = self.visited[url]
+                visit = _Visit(url, earlier.programme, earlier.needs_store) if earlier else None
+            else:
+                visit = self._visit(url, source.kind if depth == 0 else None, fallbacks is not None)
+                self.visited[url] = visit
             if visit is None:
                 if fallbacks:
-                    queue.extend((u, depth, selection, None) for u in fallbacks)
+                    queue.extend((u, depth, selection, None) for u in fallbacks if u not in queued)
+                    queued.update(fallbacks)
                 continue
             visit.selection = selection
             visits.append(visit)
@@ -262,8 +270,9 @@ class ScrapeJob:
             if depth >= source.follow:
                 continue
             for link in follow:
-                if link in self.seen or not _same_site(link, url):
+                if link in queued or not _same_site(link, url):
                     continue
+                queued.add(link)
                 queue.append((link, depth + 1, selections.get(link), fallback_map.get(link)))
         if any(v.needs_store for v in visits):
             self._store(visits, source)
@@ -311,9 +320,10 @@ class ScrapeJob:
             # Not the page kind we hoped for (e.g. an export API answering with a login page).
             self.report.warnings.append(self.report.errors.pop() + "; using the fallback pages")
         store.save_page(self.db, page.__dict__, links_of(programme) if programme else None)
+        visit = _Visit(result.url, programme, needs_store=True) if programme else None
         if result.url != url:
-            self.seen.add(result.url)
-        return _Visit(result.url, programme, needs_store=programme is not None) if programme else None
+            self.visited[result.url] = visit
+        return visit
 
     def _stored(self, url: str, state: dict, kind: str | None) -> _Visit | None:
         """A page whose stored copy is current: parse it only if its rows are not stored."""
@@ -364,6 +374,7 @@ class ScrapeJob:
         except JobError as exc:
             self.report.errors.append(str(exc))
             return
+        self.stored_any = True
         self.progress("stored", source.url)
 
 
@@ -447,6 +458,7 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
             urls.append(page.url)
     if programmes:
         store_programmes(db, programmes, report, fetched_at, parsed_urls=urls)
+        report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
 
 
 def build(db_path: Path, fixtures_dir: Path) -> JobReport:

@@ -352,7 +352,7 @@ def talk_identities(db: sqlite_utils.Database, event_ids: list[str]) -> list[dic
         return []
     sql = (
         "SELECT t.id, t.event_id, t.source_id, t.title, t.starts_at_utc, t.guid, "
-        "(SELECT json_group_array(person_id) FROM talk_people tp "
+        "(SELECT json_group_array(name_as_published) FROM talk_people tp "
         " WHERE tp.talk_id = t.id AND tp.role = 'speaker') AS people "
         f"FROM talks t WHERE t.event_id IN ({', '.join('?' for _ in event_ids)})"
     )

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from . import ids
 from .merge import Rows
 
 
@@ -26,8 +27,10 @@ def title_key(title: str | None) -> str:
     return re.sub(r"[\W_]+", " ", (title or "").casefold()).strip()
 
 
-def _people_key(people: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(people)))
+def _people_key(names: Iterable[str]) -> tuple[str, ...]:
+    """Speakers by the id their published name gives (not the archive's merged person
+    id, which identity resolution may since have changed)."""
+    return tuple(sorted({ids.person_id(name) for name in names if name}))
 
 
 def match_existing(rows: Rows, existing: list[dict[str, Any]]) -> None:
@@ -35,14 +38,14 @@ def match_existing(rows: Rows, existing: list[dict[str, Any]]) -> None:
     record the published ids that differ as aliases.
 
     `existing`: archived talks of the same events, each with id, event_id, source_id,
-    title, starts_at_utc, guid and people (person ids of its speakers).
+    title, starts_at_utc, guid and people (its speakers' names as published).
     """
     if not existing:
         return
     new_people: dict[str, list[str]] = {}
     for row in rows.talk_people:
         if row["role"] == "speaker":
-            new_people.setdefault(row["talk_id"], []).append(row["person_id"])
+            new_people.setdefault(row["talk_id"], []).append(row["name_as_published"])
     by_event: dict[str, list[dict[str, Any]]] = {}
     for talk in existing:
         by_event.setdefault(talk["event_id"], []).append(talk)
