@@ -27,10 +27,15 @@ def html_document(body: bytes) -> etree._Element:
     if not body.strip():
         raise ParseError("empty page")
     text = decode_html(body).replace("\x00", "")
+    parser = lxml.html.HTMLParser()
     try:
-        doc = lxml.html.document_fromstring(text)
+        doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"malformed HTML: {exc}") from None
+    # libxml2 stops at a text or attribute over its 10 MB limit and returns the part
+    # before it: a silently partial page must not pass for the whole one.
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        raise ParseError("page refused: a text or attribute exceeds the HTML parser's 10 MB limit")
     if doc is None:
         raise ParseError("malformed HTML: no document")
     return doc
