@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-def zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+from ..timezones import zone
 
 
 def localize(start: str | None, tz_name: str | None) -> tuple[str | None, str | None]:

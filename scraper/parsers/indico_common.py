@@ -8,12 +8,13 @@ The export API lives beside it (`/indico/export/event/12.json`).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..records import Link, ParseError, PersonRef
+from ..timezones import zone
 
 EVENT_PATH = re.compile(r"^(?P<prefix>.*?)/event/(?P<event>\d+)(?:/|$)")
 EXPORT_PATH = re.compile(r"^(?P<prefix>.*?)/export/(?:event|timetable)/(?P<event>\d+)\.\w+$")
@@ -186,15 +187,20 @@ def attachment_link(page_url: str, title, href) -> Link | None:
     return Link(title=label, url=url, kind=link_kind(label, url))
 
 
-# --- dates and zones -------------------------------------------------------------------
-
-def zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
+def load_json_object(body: bytes, what: str) -> dict:
+    """A JSON document whose top level is an object; ParseError (one line) otherwise."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise ParseError("malformed JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ParseError(f"malformed {what}: top level is not an object")
+    return data
+
+
+# --- dates and zones -------------------------------------------------------------------
 
 
 def indico_datetime(value) -> str | None:

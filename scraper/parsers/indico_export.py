@@ -21,8 +21,6 @@ read. The person title ("Mr") is not exported; HTML pages of the same talk suppl
 
 from __future__ import annotations
 
-import json
-
 from ..records import RANK_DETAIL, EventInfo, Link, ParseError, PersonRef, Programme, TalkInfo, TrackInfo, UnsupportedPage
 from . import indico_timetable
 from .indico_common import (
@@ -34,6 +32,7 @@ from .indico_common import (
     event_base,
     event_number,
     indico_datetime,
+    load_json_object,
     local_date,
     person,
     rebase,
@@ -54,20 +53,8 @@ def sniff(body: bytes, url: str) -> bool:
     return b'"HTTPAPIResult"' in body or b'"HTTPAPIError"' in body
 
 
-def _load(body: bytes) -> dict:
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"malformed JSON: {exc}") from None
-    except RecursionError:
-        raise ParseError("malformed JSON: nested too deeply") from None
-    if not isinstance(data, dict):
-        raise ParseError("malformed Indico export: top level is not an object")
-    return data
-
-
 def parse(body: bytes, url: str) -> Programme:
-    data = _load(body)
+    data = load_json_object(body, "Indico export")
     if data.get("_type") == "HTTPAPIError" or "results" not in data:
         message = clean(text_of(data.get("message"))) or "no results"
         if data.get("_type") not in ("HTTPAPIError", "HTTPAPIResult"):

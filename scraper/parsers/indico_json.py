@@ -8,7 +8,6 @@ affiliation, author type and speaker flag. `email_hash` is never read.
 
 from __future__ import annotations
 
-import json
 
 from ..records import (
     RANK_DETAIL,
@@ -20,7 +19,7 @@ from ..records import (
     TrackInfo,
     UnsupportedPage,
 )
-from .indico_common import absolute, clean, event_base, split_honorific
+from .indico_common import absolute, clean, event_base, load_json_object, split_honorific
 
 FORMAT = "indico-json"
 
@@ -35,20 +34,8 @@ def sniff(body: bytes, url: str) -> bool:
     return b'"friendly_id"' in body and b'"persons"' in body
 
 
-def _load(body: bytes) -> dict:
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"malformed JSON: {exc}") from None
-    except RecursionError:
-        raise ParseError("malformed JSON: nested too deeply") from None
-    if not isinstance(data, dict):
-        raise ParseError("malformed Indico JSON: top level is not an object")
-    return data
-
-
 def parse(body: bytes, url: str) -> Programme:
-    data = _load(body)
+    data = load_json_object(body, "Indico JSON")
     if not _CONTRIBUTION_KEYS <= data.keys():
         raise UnsupportedPage(f"unsupported Indico JSON (supported: contribution .json): {url}")
     base = event_base(url)
