@@ -3,7 +3,6 @@ config files, kills and resumes. (Fault handling of single requests: tests/test_
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -12,7 +11,6 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-import pytest
 
 from conftest import FIXTURES, ROOT, manifest
 from scraper import pipeline, store
