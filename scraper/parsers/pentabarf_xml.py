@@ -12,6 +12,20 @@ Accepts every FOSDEM export from 2007 to 2026 and frab/pretalx files of the same
   `start`/`end`, room `slug`, event `guid`, `<date>` (ISO with offset), `<url>`,
   `<feedback_url>`, top-level `<tracks>` and (2026) `<persons>`.
 
+The same family, as other producers write it (c3voc "schedule.xml"):
+
+* frab (31C3: `version` "1.5 …", single-quoted attributes, `event@guid`, `<recording>`);
+* c3voc-merged frab (36C3: sub-schedules merged into one file, so one `id` can name two
+  different talks; those are told apart by their `guid`);
+* pretalx (GOOD 2025: `<generator name="pretalx">`, Markdown abstracts, `<url>` with a
+  doubled slash after the host in pretalx 2.3);
+* wafer (DebConf23: served at `/schedule/pentabarf.xml`, UTC `<date>`s with an Asia/Kolkata
+  `time_zone_name`).
+
+A file that declares itself c3voc-style (`<version>` or `<generator>` under `<schedule>`)
+is validated against the vendored c3voc XSD; violations become warnings, never errors.
+Older pentabarf files (FOSDEM before 2024) predate that schema and are not checked.
+
 Times stay as published: day date + `<start>` as naive local time, or the aware `<date>`
 when the file gives one; normalize derives UTC. Pure: no I/O.
 """
@@ -20,8 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
+from datetime import datetime, timedelta
 
 from lxml import etree
 
@@ -34,13 +47,22 @@ from ..records import (
     Programme,
     TalkInfo,
     TrackInfo,
+    UnsupportedPage,
 )
+from . import schedule_schema
+from .schedule_common import FOSDEM_TIMEZONE, body_family, duration_minutes, markup_format
+from .schedule_common import TIME as _TIME
+from .schedule_common import acronym as _acronym_text
+from .schedule_common import clean as _clean
+from .schedule_common import collapse as _collapse
+from .schedule_common import date_or_none as _date_or_none
+from .schedule_common import fix_url as _fix_url
+from .schedule_common import link_kind as _link_kind
+from .schedule_common import one_line as _one_line
+from .schedule_common import source_key as _source_key
 
 FORMAT = "pentabarf-xml"
 PAGE_KIND = "schedule-xml"
-
-# FOSDEM files before 2024 carry no <time_zone_name>; FOSDEM has always been in Brussels.
-FOSDEM_TIMEZONE = "Europe/Brussels"
 
 _SNIFF_BYTES = 65536
 
@@ -55,16 +77,7 @@ _ROOT = re.compile(rb"<schedule[\s>/]")
 _CONFERENCE = re.compile(rb"<conference[\s>/]")
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 
-# Any of these in an abstract means HTML; FOSDEM escapes it (&lt;p&gt;), so after parsing
-# the text holds real tags. Markdown sources (2012 as served, pretalx, wafer) rarely do.
-_HTML_TAG = re.compile(r"<(?:p|a|br|ul|ol|li|em|strong|b|i|code|pre|h[1-6]|div|span|blockquote)\b", re.I)
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-_SCHEDULE_SUFFIX = re.compile(r"/schedule(?:/export)?(?:/xml|/schedule\.xml|\.xml)/?$", re.I)
-# "Chat room (web)", "Hallway chat room (app)", "Chatroom", "Matrix room"; not "Delta Chat".
-_CHAT = re.compile(r"\bchat ?room\b|\bmatrix room\b|^chat$", re.I)
-_SLIDES = re.compile(r"\bslides?\b", re.I)
 
 
 def sniff(body: bytes, url: str) -> bool:
@@ -88,12 +101,15 @@ def parse(body: bytes, url: str) -> Programme:
 
 
 def _parse(body: bytes, url: str) -> Programme:
+    family = body_family(body) if isinstance(body, bytes | bytearray) else None
+    if family in ("json", "html"):
+        raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a schedule.xml ({url})")
     root = _xml_root(body)
     if not isinstance(root.tag, str) or root.tag != "schedule":
-        raise ParseError(f"not a schedule.xml: root element is <{root.tag}>")
+        raise UnsupportedPage(f"not a schedule.xml: root element is <{root.tag}> ({url})")
     conf = root.find("conference")
     if conf is None:
-        raise ParseError("not a schedule.xml: no <conference> element")
+        raise UnsupportedPage(f"not a schedule.xml: no <conference> element ({url})")
 
     warnings: list[str] = []
     event = _event_info(conf, url, warnings)
@@ -106,7 +122,11 @@ def _parse(body: bytes, url: str) -> Programme:
     year = _year(event)
     fmt = _abstract_format(root)
 
+    if root.find("version") is not None or root.find("generator") is not None:
+        warnings.extend(schedule_schema.xml_violations(root))
+
     talks: list[TalkInfo] = []
+    keys = _TalkKeys(warnings)
     for day in root.iterfind("day"):
         day_date = _date_or_none(day.get("date"))
         if day_date is None:
@@ -121,6 +141,7 @@ def _parse(body: bytes, url: str) -> Programme:
             for ev, room_name in entries:
                 talk = _talk(ev, day_date, room_name, fmt, is_fosdem, year, warnings)
                 if talk is not None:
+                    keys.assign(talk)
                     talks.append(talk)
 
     return Programme(
@@ -133,6 +154,35 @@ def _parse(body: bytes, url: str) -> Programme:
         follow=[],
         warnings=warnings,
     )
+
+
+class _TalkKeys:
+    """Keeps one published id to one talk. 36C3's merged file reuses 10 ids for different
+    talks (each sub-schedule numbers its own); such a later talk is keyed by its guid. A
+    talk listed twice under one id and guid (3 in the same file) stays one talk."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.seen: dict[str, tuple[str | None, str]] = {}
+        self.warnings = warnings
+
+    def assign(self, talk: TalkInfo) -> None:
+        first = self.seen.get(talk.source_id)
+        if first is None:
+            self.seen[talk.source_id] = (talk.guid, talk.title)
+            return
+        guid, title = first
+        if (talk.guid and guid and talk.guid == guid) or (not (talk.guid and guid) and talk.title == title):
+            return
+        published = talk.source_id
+        if talk.guid and talk.guid not in self.seen:
+            talk.source_id = talk.guid
+        else:
+            n = 2
+            while f"{published}-{n}" in self.seen:
+                n += 1
+            talk.source_id = f"{published}-{n}"
+        self.seen[talk.source_id] = (talk.guid, talk.title)
+        self.warnings.append(f"event id {published} names two talks; {talk.title!r} is keyed {talk.source_id}")
 
 
 def _xml_root(body: bytes) -> etree._Element:
@@ -186,16 +236,14 @@ def _event_info(conf: etree._Element, url: str, warnings: list[str]) -> EventInf
         end_date=end_date,
         venue=venue,
         url=_text(conf, "base_url") or source_key,
-        conference=_text(conf, "acronym"),
+        conference=_acronym(conf),
     )
 
 
-def _source_key(url: str) -> str:
-    """The event's base URL: the schedule URL without its schedule/xml (schedule.xml) tail."""
-    parts = urlsplit(url.strip())
-    path, n = _SCHEDULE_SUFFIX.subn("/", parts.path)
-    query = "" if n else parts.query
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+def _acronym(conf: etree._Element) -> str | None:
+    return _acronym_text(_text(conf, "acronym"))
+
+
 
 
 def _conference_date(conf: etree._Element, name: str, warnings: list[str]) -> str | None:
@@ -218,13 +266,7 @@ def _year(event: EventInfo) -> str | None:
 def _abstract_format(root: etree._Element) -> str:
     """html when most published abstracts hold HTML tags (FOSDEM 2007–2026 archive and final
     files), else markdown (FOSDEM 2010/2012 as served, pretalx, wafer)."""
-    with_text = with_html = 0
-    for ev in root.iter("event"):
-        text = (_text(ev, "abstract") or "") + (_text(ev, "description") or "")
-        if text:
-            with_text += 1
-            with_html += bool(_HTML_TAG.search(text))
-    return "html" if with_text and with_html * 2 >= with_text else "markdown"
+    return markup_format((_text(ev, "abstract") or "") + (_text(ev, "description") or "") for ev in root.iter("event"))
 
 
 def _talk(
@@ -246,7 +288,7 @@ def _talk(
         return None
 
     slug = _text(ev, "slug")
-    url = _text(ev, "url")
+    url = _fix_url(_text(ev, "url"))
     if url is None and is_fosdem and slug and year:
         url = f"https://fosdem.org/{year}/schedule/event/{slug}/"
 
@@ -269,6 +311,8 @@ def _talk(
         links=_links(ev),
         rank=RANK_SCHEDULE,
     )
+
+
 
 
 def _abstract(ev: etree._Element) -> str | None:
@@ -306,12 +350,10 @@ def _duration(ev: etree._Element, source_id: str, warnings: list[str]) -> int | 
     value = _text(ev, "duration")
     if value is None:
         return None
-    match = _TIME.match(value)
-    if match is None or int(match.group(2)) > 59:
+    minutes = duration_minutes(value)
+    if minutes is None:
         warnings.append(f"event {source_id}: <duration> is not HH:MM[:SS]: {value!r}")
-        return None
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return hours * 60 + minutes + seconds // 60
+    return minutes
 
 
 def _people(ev: etree._Element) -> list[PersonRef]:
@@ -349,17 +391,6 @@ def _links(ev: etree._Element) -> list[Link]:
     return unique
 
 
-def _link_kind(href: str, title: str) -> str:
-    lhref, ltitle = href.lower(), title.lower()
-    if "video.fosdem.org" in lhref or ltitle.startswith("video"):
-        return "video"
-    if "feedback" in ltitle or "/feedback" in lhref:
-        return "feedback"
-    if "matrix.to/" in lhref or "//chat." in lhref or _CHAT.search(title):
-        return "chat"
-    if _SLIDES.search(title):
-        return "slides"
-    return "link"
 
 
 def _tracks(root: etree._Element, talks: list[TalkInfo]) -> list[TrackInfo]:
@@ -397,14 +428,6 @@ def _tracks(root: etree._Element, talks: list[TalkInfo]) -> list[TrackInfo]:
     return tracks
 
 
-def _date_or_none(value: str | None) -> str | None:
-    value = _clean(value)
-    if value is None or not _DATE.match(value):
-        return None
-    try:
-        return date.fromisoformat(value[:10]).isoformat()
-    except ValueError:
-        return None
 
 
 def _text(parent: etree._Element, name: str) -> str | None:
@@ -417,17 +440,6 @@ def _all_text(el: etree._Element) -> str:
     return "".join(t for t in el.itertext() if isinstance(t, str))
 
 
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
 
 
-def _collapse(value: str | None) -> str:
-    return " ".join((value or "").split())
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300] or type(exc).__name__
