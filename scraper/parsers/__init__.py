@@ -9,9 +9,19 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..records import Programme, UnsupportedPage
-from . import indico_export, indico_html, indico_ics, indico_json, pentabarf_xml
+from . import (
+    fosdem_html,
+    frab_json,
+    indico_export,
+    indico_html,
+    indico_ics,
+    indico_json,
+    pentabarf_xml,
+    pretalx_html,
+)
 
-PARSERS: tuple[ModuleType, ...] = (pentabarf_xml, indico_export, indico_json, indico_ics, indico_html)
+PARSERS: tuple[ModuleType, ...] = (pentabarf_xml, frab_json, fosdem_html, pretalx_html,
+                                   indico_export, indico_json, indico_ics, indico_html)
 
 
 def parser_for(body: bytes, url: str) -> ModuleType:
