@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -136,6 +136,16 @@ def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], rep
     for name, n in rows.counts().items():
         report.counts[name] = report.counts.get(name, 0) + n
     return rows
+
+
+def prefer_selected(programmes: list[Programme]) -> list[Programme]:
+    """A page that delegates to an export (`select`, e.g. a FOSDEM event page and its
+    year's schedule/xml) lists its own talks only as a fallback: those the selected export
+    gives too (same slug) are dropped from the page, so a talk is never stored twice under
+    the page's slug and the export's id. When the export failed, the page's talks stand."""
+    exported = {t.slug for p in programmes if not p.select for t in p.talks if t.slug}
+    return [replace(p, talks=[t for t in p.talks if not (t.slug and t.slug in exported)]) if p.select else p
+            for p in programmes]
 
 
 def _dropped_talks(db: sqlite_utils.Database, rows: Rows, complete_urls: Iterable[str]) -> list[str]:
@@ -365,6 +375,7 @@ class ScrapeJob:
             programmes.append(programme)
             state = store.page_state(self.db, visit.url)
             fetched_at[visit.url] = state["fetched_at"] if state else store.now_utc()
+        programmes = prefer_selected(programmes)
         if not programmes:
             return
         try:
