@@ -175,22 +175,30 @@ def _event_rows(doc, url: str, skip: set, track: str | None = None, single_room:
     one per event link, the most detailed row winning when a talk is listed twice."""
     found: dict[str, TalkInfo] = {}
     for row in doc.iter("tr"):
-        anchor = next((a for a in row.iter("a") if _EVENT_HREF.search(_path(a.get("href")))), None)
-        if anchor is None:
-            continue
-        slug = _EVENT_HREF.search(_path(anchor.get("href")))["slug"]
-        if slug in skip:
+        # One pass over the row's links: the event, its track, room, speakers and times.
+        anchor = slug = row_track = row_room = None
+        people: list[str] = []
+        times: list[str] = []
+        for a in row.iter("a"):
+            href = _path(a.get("href"))
+            if anchor is None and (match := _EVENT_HREF.search(href)):
+                anchor, slug = a, match["slug"]
+            elif "/schedule/track/" in href:
+                row_track = row_track or collapse(a.text_content())
+            elif _ROOM_HREF.search(href):
+                row_room = row_room or collapse(a.text_content())
+            elif _SPEAKER_HREF.search(href):
+                name = collapse(a.text_content())
+                if name and name not in people:
+                    people.append(name)
+            elif (value := a.get("title")) and iso_datetime(value):
+                times.append(value)
+        if anchor is None or slug in skip:
             continue
         title, subtitle = _anchor_title(anchor)
         if not title:
             continue
-        times = [a.get("title") for a in row.iter("a") if iso_datetime(a.get("title") or "")]
         start = times[0] if times else None
-        minutes = minutes_between(start, times[1]) if len(times) > 1 else _range_minutes(row)
-        row_track = next((collapse(a.text_content()) for a in row.iter("a")
-                          if "/schedule/track/" in _path(a.get("href"))), None)
-        row_room = next((collapse(a.text_content()) for a in row.iter("a")
-                         if _ROOM_HREF.search(_path(a.get("href")))), None)
         talk = TalkInfo(
             source_id=slug,
             title=title,
@@ -198,10 +206,10 @@ def _event_rows(doc, url: str, skip: set, track: str | None = None, single_room:
             slug=slug,
             track_title=row_track or track,
             start=start,
-            duration_minutes=minutes,
+            duration_minutes=minutes_between(start, times[1]) if len(times) > 1 else _range_minutes(row),
             room=row_room or single_room,
-            url=urljoin(url, _path(anchor.get("href")) or ""),
-            people=[PersonRef(name=name, role="speaker") for name in _speakers(row)],
+            url=urljoin(url, _path(anchor.get("href"))),
+            people=[PersonRef(name=name, role="speaker") for name in people],
             rank=RANK_LISTING,
         )
         known = found.get(slug)
