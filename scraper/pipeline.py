@@ -116,9 +116,11 @@ def parse_one(page: Page, report: JobReport, kind: str | None = None) -> Program
 
 def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], report: JobReport,
                      fetched_at: dict[str, str], event_id: str | None = None,
-                     parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = ()) -> Rows:
+                     parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = (),
+                     publish: bool = True) -> Rows:
     """Merge programmes, match their talks to the archived ones, and write everything in
-    one transaction: rows, the pages they came from, and talks their page dropped."""
+    one transaction: rows, the pages they came from, and talks their page dropped.
+    `publish=False` leaves search tables and views to the caller (one call per job)."""
     ids = store.known_event_ids(db)
     if event_id:
         keys = {p.event.source_key for p in programmes}
@@ -131,7 +133,8 @@ def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], rep
         report.add(store.save_rows(db, rows, fetched_at, report.run_id))
         store.mark_parsed(db, parsed_urls)
         report.talks.removed += store.mark_removed(db, _dropped_talks(db, rows, complete_urls), report.run_id)
-    ensure_published(db)
+    if publish:
+        ensure_published(db)
     report.warnings.extend(rows.warnings)
     for name, n in rows.counts().items():
         report.counts[name] = report.counts.get(name, 0) + n
@@ -456,20 +459,28 @@ def fixture_pages(fixtures_dir: Path) -> Iterable[Page]:
 
 def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobReport,
                save: bool) -> None:
-    """Parse pages and store them together (build and reparse)."""
-    programmes, fetched_at, urls = [], {}, []
+    """Parse pages and store them event by event (build and reparse).
+
+    Each event's pages are merged and written together, then let go: holding every
+    event's merged rows at once cost a build 75 MB. Search tables and views are brought
+    up to date once, after the last event, and so is the whole-archive pass."""
+    by_event: dict[str, list[tuple[Programme, str, str]]] = {}  # programme, url, fetched_at
     for page in pages:
         programme = parse_one(page, report)
         if save:
             store.save_page(db, page.__dict__, links_of(programme) if programme else None)
             report.pages_fetched += 1
-        if programme:
-            programmes.append(programme)
-            fetched_at[page.url] = page.fetched_at
-            urls.append(page.url)
-    if programmes:
-        store_programmes(db, programmes, report, fetched_at, parsed_urls=urls)
-        report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
+        if programme:  # the body is stored already: the programme is all the merge needs
+            by_event.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
+    if not by_event:
+        return
+    for key in list(by_event):
+        group = by_event.pop(key)
+        store_programmes(db, [programme for programme, _, _ in group], report,
+                         {url: fetched_at for _, url, fetched_at in group},
+                         parsed_urls=[url for _, url, _ in group], publish=False)
+    ensure_published(db)
+    report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
 
 
 def build(db_path: Path, fixtures_dir: Path) -> JobReport:
@@ -480,15 +491,16 @@ def build(db_path: Path, fixtures_dir: Path) -> JobReport:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        db = store.open_db(tmp)
+        db = store.open_scratch_db(tmp)
         try:
             report = JobReport(run_id=store.start_run(db, [str(fixtures_dir)]))
             _parse_all(db, fixture_pages(fixtures_dir), report, save=True)
             store.finish_run(db, report.run_id, "ok" if report.ok else "failed",
                              report.pages_fetched, report.errors, **report.run_counts())
-            db.conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
+        except BaseException:
             db.close()
+            raise
+        store.finish_scratch_db(db)
         if not report.ok:
             raise JobError(f"build failed, {db_path} left as it was: " + "; ".join(report.errors[:3]))
         tmp.chmod(0o644)

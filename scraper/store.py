@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -155,6 +156,26 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         conn.close()
         raise StoreError(f"cannot use {path} as an archive: {exc}") from None
     return db
+
+
+def open_scratch_db(path: str | Path) -> sqlite_utils.Database:
+    """open_db for a file nobody else sees until it is complete (a build renames it into
+    place): no fsync per transaction and the rollback journal in memory. A crash loses
+    only that file, which is thrown away anyway; call finish_scratch_db before renaming."""
+    db = open_db(path)
+    db.conn.execute("PRAGMA synchronous = OFF")
+    db.conn.execute("PRAGMA journal_mode = MEMORY")
+    return db
+
+
+def finish_scratch_db(db: sqlite_utils.Database) -> None:
+    """Make a scratch database an ordinary one, safely on disk, and close it."""
+    path = db_file(db)
+    db.conn.execute("PRAGMA journal_mode = DELETE")
+    db.close()
+    if path:
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
 
 
 def db_file(db: sqlite_utils.Database) -> str | None:
