@@ -229,8 +229,8 @@ def _insert_replace(db: sqlite_utils.Database, table: str, rows: list[dict[str, 
     columns = list(dict.fromkeys(c for row in rows for c in row))
     sql = (f"INSERT OR REPLACE INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
-    plain = (str, int, float, bytes, type(None))
-    db.conn.executemany(sql, (values if all(type(v) in plain for v in values)
+    plain = {str, int, float, bytes, type(None)}
+    db.conn.executemany(sql, (values if plain.issuperset(map(type, values))
                               else tuple(jsonify_if_needed(v) for v in values)
                               for values in _params(rows, columns)))
 

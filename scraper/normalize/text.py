@@ -135,9 +135,10 @@ def plain(text: str | None) -> str | None:
     is removed, not stored), whitespace collapsed; other angle brackets are text."""
     if text is None:
         return None
-    if _HTML_TAG.search(text):
+    if "<" in text and _HTML_TAG.search(text):
         text = html_to_text(sanitize_html(text)) or ""
-    text = _CONTROL.sub("", text)
+    if not text.isprintable():  # cheap test first: most names and titles are
+        text = _CONTROL.sub("", text)
     text = " ".join(text.split())
     return text or None
 
