@@ -170,11 +170,17 @@ def scrape(sources, db_path, config_path, url, event_id, no_follow, refresh, max
     _fail_if_errors(report)
 
 
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Parser processes (default: one per core, at most 4; 1 parses in this process).")
+
+
 @cli.command()
 @db_option
 @click.option("--fixtures", "fixtures_dir", default=str(DEFAULT_FIXTURES), show_default=True,
               type=click.Path(file_okay=False), help="Folder with MANIFEST.tsv and saved pages.")
-def build(db_path, fixtures_dir):
+@workers_option
+def build(db_path, fixtures_dir, workers):
     """Rebuild the archive offline from the bundled real pages (fixtures/MANIFEST.tsv).
 
     Atomic: the new database replaces the old one only when it is complete.
@@ -184,7 +190,7 @@ def build(db_path, fixtures_dir):
         mcarchive build --db archive.db
     """
     try:
-        report = pipeline.build(Path(db_path), Path(fixtures_dir))
+        report = pipeline.build(Path(db_path), Path(fixtures_dir), workers=workers)
     except pipeline.JobError as exc:
         raise click.ClickException(str(exc)) from None
     _report(report, f"build {db_path}")
@@ -192,7 +198,8 @@ def build(db_path, fixtures_dir):
 
 @cli.command()
 @db_option
-def reparse(db_path):
+@workers_option
+def reparse(db_path, workers):
     """Re-run the parsers over every stored raw page, without the network.
 
     \b
@@ -201,7 +208,10 @@ def reparse(db_path):
     """
     if not Path(db_path).exists():
         raise click.ClickException(f"no archive at {db_path}")
-    report = pipeline.reparse(_open(db_path))
+    try:
+        report = pipeline.reparse(_open(db_path), workers=workers)
+    except pipeline.JobError as exc:
+        raise click.ClickException(str(exc)) from None
     _report(report, "reparse")
 
 

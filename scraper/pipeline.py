@@ -17,10 +17,15 @@ from __future__ import annotations
 import csv
 import fcntl
 import logging
+import multiprocessing
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -77,6 +82,7 @@ class JobReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    people_seen: set[str] = field(default_factory=set)
     seconds: float = 0.0
 
     @property
@@ -114,6 +120,51 @@ def parse_one(page: Page, report: JobReport, kind: str | None = None) -> Program
     return programme
 
 
+def _parse_in_worker(page: Page) -> tuple[Programme | None, list[str]]:
+    """parse_one in a worker process: the programme and the error lines for the job."""
+    report = JobReport()
+    return parse_one(page, report), report.errors
+
+
+def parsed_pages(pages: Iterable[Page], report: JobReport,
+                 workers: int | None = None) -> Iterator[tuple[Page, Programme | None]]:
+    """Each page with what parse_one made of it, in page order.
+
+    Parsing is pure (bytes + URL → records) and most of a build's time, so with
+    `workers` > 1 (default: one per core, at most 4) pages are parsed in forked worker
+    processes while this one stores. A few pages at a time are in flight, so the bodies
+    of a whole archive are never all in memory. Forking is only safe without other
+    threads (one could hold a lock the child needs): with threads, or one worker, pages
+    are parsed here."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+    if workers <= 1 or threading.active_count() > 1:
+        for page in pages:
+            yield page, parse_one(page, report)
+        return
+    in_flight: deque[tuple[Page, Future]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        try:
+            for page in pages:
+                in_flight.append((page, pool.submit(_parse_in_worker, page)))
+                if len(in_flight) > 2 * workers:
+                    yield _collect(*in_flight.popleft(), report)
+            while in_flight:
+                yield _collect(*in_flight.popleft(), report)
+        except BrokenProcessPool:
+            raise JobError("a parser process died (out of memory or killed); nothing was stored") from None
+        finally:
+            for _, future in in_flight:
+                future.cancel()
+
+
+def _collect(page: Page, future: Future, report: JobReport) -> tuple[Page, Programme | None]:
+    programme, errors = future.result()
+    report.errors.extend(errors)
+    report.pages_parsed += programme is not None
+    return page, programme
+
+
 def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], report: JobReport,
                      fetched_at: dict[str, str], event_id: str | None = None,
                      parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = (),
@@ -138,6 +189,9 @@ def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], rep
     report.warnings.extend(rows.warnings)
     for name, n in rows.counts().items():
         report.counts[name] = report.counts.get(name, 0) + n
+    # One person speaks at several events (batches): count them once.
+    report.people_seen.update(person["id"] for person in rows.people)
+    report.counts["people"] = len(report.people_seen)
     return rows
 
 
@@ -458,15 +512,14 @@ def fixture_pages(fixtures_dir: Path) -> Iterable[Page]:
 
 
 def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobReport,
-               save: bool) -> None:
+               save: bool, workers: int | None = None) -> None:
     """Parse pages and store them event by event (build and reparse).
 
     Each event's pages are merged and written together, then let go: holding every
     event's merged rows at once cost a build 75 MB. Search tables and views are brought
     up to date once, after the last event, and so is the whole-archive pass."""
     by_event: dict[str, list[tuple[Programme, str, str]]] = {}  # programme, url, fetched_at
-    for page in pages:
-        programme = parse_one(page, report)
+    for page, programme in parsed_pages(pages, report, workers):
         if save:
             store.save_page(db, page.__dict__, links_of(programme) if programme else None)
             report.pages_fetched += 1
@@ -483,9 +536,10 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
     report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
 
 
-def build(db_path: Path, fixtures_dir: Path) -> JobReport:
+def build(db_path: Path, fixtures_dir: Path, workers: int | None = None) -> JobReport:
     """Build the archive from the fixtures into a new file, renamed over `db_path` only
-    when complete: a failed or killed build leaves the old archive untouched."""
+    when complete: a failed or killed build leaves the old archive untouched. `workers`:
+    parser processes (parsed_pages)."""
     db_path = Path(db_path)
     fd, tmp_name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp", dir=db_path.parent or ".")
     os.close(fd)
@@ -494,7 +548,7 @@ def build(db_path: Path, fixtures_dir: Path) -> JobReport:
         db = store.open_scratch_db(tmp)
         try:
             report = JobReport(run_id=store.start_run(db, [str(fixtures_dir)]))
-            _parse_all(db, fixture_pages(fixtures_dir), report, save=True)
+            _parse_all(db, fixture_pages(fixtures_dir), report, save=True, workers=workers)
             store.finish_run(db, report.run_id, "ok" if report.ok else "failed",
                              report.pages_fetched, report.errors, **report.run_counts())
         except BaseException:
@@ -510,12 +564,13 @@ def build(db_path: Path, fixtures_dir: Path) -> JobReport:
         tmp.unlink(missing_ok=True)
 
 
-def reparse(db: sqlite_utils.Database) -> JobReport:
-    """Re-run every parser over the stored raw pages, without the network."""
+def reparse(db: sqlite_utils.Database, workers: int | None = None) -> JobReport:
+    """Re-run every parser over the stored raw pages, without the network. The pages
+    are read as they are parsed: every one is parsed before anything is written."""
     report = JobReport(run_id=store.start_run(db, ["reparse"]))
-    pages = [Page(url=row["url"], body=row["body"], fetched_at=row["fetched_at"])
-             for row in store.stored_pages(db)]
-    _parse_all(db, pages, report, save=False)
+    pages = (Page(url=row["url"], body=row["body"], fetched_at=row["fetched_at"])
+             for row in store.stored_pages(db))
+    _parse_all(db, pages, report, save=False, workers=workers)
     store.finish_run(db, report.run_id, "ok" if report.ok else "failed", 0, report.errors,
                      **report.run_counts())
     return report

@@ -3,6 +3,10 @@ fetches, follows, parses, merges and stores them; rows are checked in the databa
 
 from __future__ import annotations
 
+import os
+import threading
+from pathlib import Path
+
 import pytest
 
 from indico_site import serve_indico
@@ -102,3 +106,47 @@ def test_local_file_with_url(tmp_path):
     report = pipeline.scrape(db, [str(path)], url="https://lpc.events/event/17/contributions/1569/")
     assert report.ok
     assert db["talks"].get("lpc-2023/1569")["url"] == "https://lpc.events/event/17/contributions/1569/"
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _fixture_pages(n):
+    return list(pipeline.fixture_pages(FIXTURES))[:n]
+
+
+def test_parsed_pages_in_workers_equal_parsing_here():
+    """Parser processes (issue #11) change nothing but the time: same programmes, in page
+    order, and a page that cannot be parsed is one error line either way."""
+    pages = _fixture_pages(6)
+    pages.insert(2, pipeline.Page(url="https://example.org/not-a-programme", body=b"<html><p>hi</p></html>",
+                                  fetched_at="2026-11-23T00:00:00Z"))
+    here, there = pipeline.JobReport(), pipeline.JobReport()
+    serial = list(pipeline.parsed_pages(pages, here, workers=1))
+    parallel = list(pipeline.parsed_pages(iter(pages), there, workers=2))
+    assert [p.url for p, _ in parallel] == [p.url for p in pages]
+    assert [prog for _, prog in parallel] == [prog for _, prog in serial]
+    assert parallel[2][1] is None and len(there.errors) == len(here.errors) == 1
+    assert "unsupported page" in there.errors[0]
+    assert there.pages_parsed == here.pages_parsed == len(pages) - 1
+
+
+def test_parsed_pages_stay_in_process_while_other_threads_run(monkeypatch):
+    """fork() with other threads alive could copy a held lock into the child: parse here."""
+    pids = []
+    original = pipeline.parse_one
+
+    def spy(page, report, kind=None):
+        pids.append(os.getpid())
+        return original(page, report, kind)
+
+    monkeypatch.setattr(pipeline, "parse_one", spy)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        list(pipeline.parsed_pages(_fixture_pages(2), pipeline.JobReport(), workers=2))
+    finally:
+        stop.set()
+        thread.join()
+    assert pids == [os.getpid(), os.getpid()]
