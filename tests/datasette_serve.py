@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from datasette.cli import Setting
 
 from conftest import ROOT
 
@@ -45,8 +46,9 @@ def serve_options(argv: list[str]) -> dict[str, Any]:
         elif arg == "--template-dir":
             options["template_dir"] = str(ROOT / next(args))
         elif arg == "--setting":
-            name, value = next(args), next(args)
-            options["settings"][name] = int(value) if value.isdigit() else value
+            # Datasette's own conversion: "off" is False (a bare string would be truthy).
+            name, value = Setting().convert((next(args), next(args)), None, None)
+            options["settings"][name] = value
         elif arg in ("--host", "--port"):
             next(args)
         elif arg.startswith("-"):
