@@ -84,17 +84,23 @@ def _spaced(text: str) -> str:
     return text
 
 
+# Joins a talk's title and abstract for one scan: not a word character, so a keyword
+# at either edge still ends at a word boundary; a match across it is dropped.
+_JOIN = "\x00"
+
+
 @dataclass
 class Matcher:
     """Topics compiled once per pass into two Aho-Corasick automata (case-folded and
-    cased keywords): one scan per text finds every keyword, and a match inside a longer
-    word is dropped. A pass over every talk of the archive takes a fraction of a second,
-    where a regular expression per keyword took seconds."""
+    cased keywords): one scan per talk finds every keyword in its title and abstract,
+    and a match inside a longer word is dropped. A pass over every talk of the archive
+    takes a fraction of a second, where a regular expression per keyword took seconds."""
 
     topics: list[Topic]
-    folded: ahocorasick.Automaton = field(init=False)
+    folded: ahocorasick.Automaton | None = field(init=False)
     cased: ahocorasick.Automaton | None = field(init=False)
     order: dict[str, int] = field(init=False)
+    words: list[tuple[str, tuple[str, ...]]] = field(init=False)  # payload number → (word, topic ids)
 
     def __post_init__(self) -> None:
         self.order = {topic.id: n for n, topic in enumerate(self.topics)}
@@ -104,31 +110,60 @@ class Matcher:
                 text = " ".join(keyword.split())
                 for form in keyword_forms(text if cased else text.lower()):
                     forms[cased].setdefault(form, set()).add(topic.id)
-        self.folded, self.cased = (self._automaton(forms[False]), self._automaton(forms[True]) if forms[True] else None)
+        self.words = []
+        self.folded, self.cased = self._automaton(forms[False]), self._automaton(forms[True])
 
-    @staticmethod
-    def _automaton(forms: dict[str, set[str]]) -> ahocorasick.Automaton:
+    def _automaton(self, forms: dict[str, set[str]]) -> ahocorasick.Automaton | None:
+        """None without keywords (an empty automaton cannot scan). A payload is the
+        form's length and a number in `words`: the scan counts small ints, and the
+        words and topics are looked up once per distinct match, not once per match."""
+        if not forms:
+            return None
         automaton = ahocorasick.Automaton()
         for form, topic_ids in forms.items():
-            automaton.add_word(form, (len(form), form.lower(), tuple(sorted(topic_ids))))
+            automaton.add_word(form, (len(form), len(self.words)))
+            self.words.append((form.lower(), tuple(sorted(topic_ids))))
         automaton.make_automaton()
         return automaton
 
     def find(self, text: str) -> dict[str, Counter]:
         """Topic id → Counter of the matched words (lower case)."""
-        text = _spaced(text)
+        return self.find_in(text, "")[0]
+
+    def find_in(self, title: str, abstract: str) -> tuple[dict[str, Counter], dict[str, Counter]]:
+        """`find` of the title and of the abstract, with one scan of each automaton
+        over both (joined by _JOIN, each lower-cased on its own as `find` does)."""
+        title, abstract = _spaced(title), _spaced(abstract)
+        counts: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        if self.folded is not None:
+            lower = title.lower()
+            self._scan(self.folded, lower + _JOIN + abstract.lower(), len(lower), counts)
+        if self.cased is not None:
+            self._scan(self.cased, title + _JOIN + abstract, len(title), counts)
+        return self._by_topic(counts[0]), self._by_topic(counts[1])
+
+    @staticmethod
+    def _scan(automaton: ahocorasick.Automaton, source: str, cut: int,
+              counts: tuple[dict[int, int], dict[int, int]]) -> None:
+        """Count the whole-word matches before `cut` (the title) and after it."""
+        size = len(source)
+        in_title, in_abstract = counts
+        for end, (length, number) in automaton.iter(source):
+            start = end - length + 1
+            if (start and (source[start - 1].isalnum() or source[start - 1] == "_")) or \
+                    (end + 1 < size and (source[end + 1].isalnum() or source[end + 1] == "_")):
+                continue  # inside a longer word: "BPF" in "eBPF"
+            if end < cut:
+                in_title[number] = in_title.get(number, 0) + 1
+            elif start > cut:
+                in_abstract[number] = in_abstract.get(number, 0) + 1
+
+    def _by_topic(self, counts: dict[int, int]) -> dict[str, Counter]:
         found: dict[str, Counter] = {}
-        for automaton, source in ((self.folded, text.lower()), (self.cased, text)):
-            if automaton is None:
-                continue
-            size = len(source)
-            for end, (length, word, topic_ids) in automaton.iter(source):
-                start = end - length + 1
-                if (start and (source[start - 1].isalnum() or source[start - 1] == "_")) or \
-                        (end + 1 < size and (source[end + 1].isalnum() or source[end + 1] == "_")):
-                    continue  # inside a longer word: "BPF" in "eBPF"
-                for topic_id in topic_ids:
-                    found.setdefault(topic_id, Counter())[word] += 1
+        for number, n in counts.items():
+            word, topic_ids = self.words[number]
+            for topic_id in topic_ids:
+                found.setdefault(topic_id, Counter())[word] += n
         return found
 
 
@@ -137,9 +172,7 @@ def assign_topics(talks: Iterable[tuple[str, str | None, str | None]], topics: l
     matcher = Matcher(topics)
     rows = []
     for talk_id, title, abstract in talks:
-        title, abstract = title or "", abstract or ""
-        in_title = matcher.find(title) if title else {}
-        in_abstract = matcher.find(abstract) if abstract else {}
+        in_title, in_abstract = matcher.find_in(title or "", abstract or "")
         if not in_title and not in_abstract:
             continue
         for topic in sorted(in_title.keys() | in_abstract.keys(), key=matcher.order.__getitem__):
