@@ -28,8 +28,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -126,59 +128,86 @@ def _parse_in_worker(page: Page) -> tuple[Programme | None, list[str]]:
     return parse_one(page, report), report.errors
 
 
-def parsed_pages(pages: Iterable[Page], report: JobReport,
-                 workers: int | None = None) -> Iterator[tuple[Page, Programme | None]]:
-    """Each page with what parse_one made of it, in page order.
+@contextmanager
+def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for a build or reparse, or None to work in this process.
 
-    Parsing is pure (bytes + URL → records) and most of a build's time, so with
-    `workers` > 1 (default: one per core, at most 4) pages are parsed in forked worker
-    processes while this one stores. A few pages at a time are in flight, so the bodies
-    of a whole archive are never all in memory. Forking is only safe without other
-    threads (one could hold a lock the child needs): with threads, or one worker, pages
-    are parsed here."""
+    Parsing and merging are pure (bytes + URL → records → rows) and most of a build's
+    time, so they run in forked workers (default: one per core, at most 4) while this
+    process stores. Forking is only safe without other threads (one could hold a lock
+    the child needs): with threads, or one worker, everything runs here."""
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
     if workers <= 1 or threading.active_count() > 1:
-        for page in pages:
-            yield page, parse_one(page, report)
+        yield None
         return
-    in_flight: deque[tuple[Page, Future]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         try:
-            for page in pages:
-                in_flight.append((page, pool.submit(_parse_in_worker, page)))
-                if len(in_flight) > 2 * workers:
-                    yield _collect(*in_flight.popleft(), report)
-            while in_flight:
-                yield _collect(*in_flight.popleft(), report)
+            yield pool
         except BrokenProcessPool:
-            raise JobError("a parser process died (out of memory or killed); nothing was stored") from None
-        finally:
-            for _, future in in_flight:
-                future.cancel()
+            raise JobError("a worker process died (out of memory or killed); the archive was not changed") from None
 
 
-def _collect(page: Page, future: Future, report: JobReport) -> tuple[Page, Programme | None]:
-    programme, errors = future.result()
-    report.errors.extend(errors)
-    report.pages_parsed += programme is not None
-    return page, programme
+IN_FLIGHT = 8  # items handed to worker processes ahead of the one awaited
 
 
-def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], report: JobReport,
-                     fetched_at: dict[str, str], event_id: str | None = None,
-                     parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = (),
-                     publish: bool = True) -> Rows:
-    """Merge programmes, match their talks to the archived ones, and write everything in
-    one transaction: rows, the pages they came from, and talks their page dropped.
-    `publish=False` leaves search tables and views to the caller (one call per job)."""
-    ids = store.known_event_ids(db)
+def _in_order(pool: ProcessPoolExecutor | None, function: Callable, items: Iterable) -> Iterator[tuple[Any, Any]]:
+    """(item, function(item)) for each item, in item order; with a pool, IN_FLIGHT items
+    at a time are in the workers, so a whole archive's pages are never all in memory."""
+    if pool is None:
+        for item in items:
+            yield item, function(item)
+        return
+    in_flight: deque[tuple[Any, Future]] = deque()
+    try:
+        for item in items:
+            in_flight.append((item, pool.submit(function, item)))
+            if len(in_flight) > IN_FLIGHT:
+                item, future = in_flight.popleft()
+                yield item, future.result()
+        while in_flight:
+            item, future = in_flight.popleft()
+            yield item, future.result()
+    finally:
+        for _, future in in_flight:
+            future.cancel()
+
+
+def parsed_pages(pages: Iterable[Page], report: JobReport,
+                 pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Page, Programme | None]]:
+    """Each page with what parse_one made of it, in page order (in `pool`'s workers)."""
+    for page, (programme, errors) in _in_order(pool, _parse_in_worker, pages):
+        report.errors.extend(errors)
+        report.pages_parsed += programme is not None
+        yield page, programme
+
+
+def merge_programmes(programmes: list[Programme], event_ids: dict[str, str],
+                     event_id: str | None = None) -> Rows:
+    """The rows of these programmes (pure). `event_ids`: event URL → id the archive
+    already uses; `event_id`: the user's id for the one event of these pages."""
     if event_id:
         keys = {p.event.source_key for p in programmes}
         if len(keys) > 1:
             raise JobError(f"--event-id {event_id} given, but the pages belong to {len(keys)} events")
-        ids.update({key: event_id for key in keys})
-    rows = merge(programmes, ids)
+        event_ids = {**event_ids, **{key: event_id for key in keys}}
+    return merge(programmes, event_ids)
+
+
+def store_programmes(db: sqlite_utils.Database, programmes: list[Programme], report: JobReport,
+                     fetched_at: dict[str, str], event_id: str | None = None,
+                     parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = ()) -> Rows:
+    """Merge programmes and store their rows (store_rows)."""
+    rows = merge_programmes(programmes, store.known_event_ids(db), event_id)
+    return store_rows(db, rows, report, fetched_at, parsed_urls, complete_urls)
+
+
+def store_rows(db: sqlite_utils.Database, rows: Rows, report: JobReport, fetched_at: dict[str, str],
+               parsed_urls: Iterable[str] = (), complete_urls: Iterable[str] = (),
+               publish: bool = True) -> Rows:
+    """Match merged talks to the archived ones and write everything in one transaction:
+    rows, the pages they came from, and talks their page dropped. `publish=False` leaves
+    search tables and views to the caller (once per job)."""
     match_existing(rows, store.talk_identities(db, [e["id"] for e in rows.events]))
     with db.atomic():
         report.add(store.save_rows(db, rows, fetched_at, report.run_id))
@@ -513,27 +542,33 @@ def fixture_pages(fixtures_dir: Path) -> Iterable[Page]:
 
 def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobReport,
                save: bool, workers: int | None = None) -> None:
-    """Parse pages and store them event by event (build and reparse).
+    """Parse pages, then merge and store them event by event (build and reparse).
 
-    Each event's pages are merged and written together, then let go: holding every
-    event's merged rows at once cost a build 75 MB. Search tables and views are brought
-    up to date once, after the last event, and so is the whole-archive pass."""
+    Workers parse, then merge one event each while this process stores the one before;
+    an event's merged rows are let go once written (holding them all cost a build 75 MB).
+    Search tables, views and the whole-archive pass are brought up to date once, at the end."""
     by_event: dict[str, list[tuple[Programme, str, str]]] = {}  # programme, url, fetched_at
-    for page, programme in parsed_pages(pages, report, workers):
-        if save:
-            store.save_page(db, page.__dict__, links_of(programme) if programme else None)
-            report.pages_fetched += 1
-        if programme:  # the body is stored already: the programme is all the merge needs
-            by_event.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
-    if not by_event:
-        return
-    for key in list(by_event):
-        group = by_event.pop(key)
-        store_programmes(db, [programme for programme, _, _ in group], report,
-                         {url: fetched_at for _, url, fetched_at in group},
-                         parsed_urls=[url for _, url, _ in group], publish=False)
+    with worker_pool(workers) as pool:
+        for page, programme in parsed_pages(pages, report, pool):
+            if save:
+                store.save_page(db, page.__dict__, links_of(programme) if programme else None)
+                report.pages_fetched += 1
+            if programme:  # the body is stored already: the programme is all the merge needs
+                by_event.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
+        if not by_event:
+            return
+        known = store.known_event_ids(db)
+        groups = (by_event.pop(key) for key in list(by_event))
+        merge_group = partial(_merge_group, event_ids=known)
+        for group, rows in _in_order(pool, merge_group, groups):
+            store_rows(db, rows, report, {url: fetched_at for _, url, fetched_at in group},
+                       parsed_urls=[url for _, url, _ in group], publish=False)
     ensure_published(db)
     report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
+
+
+def _merge_group(group: list[tuple[Programme, str, str]], event_ids: dict[str, str]) -> Rows:
+    return merge_programmes([programme for programme, _, _ in group], event_ids)
 
 
 def build(db_path: Path, fixtures_dir: Path, workers: int | None = None) -> JobReport:

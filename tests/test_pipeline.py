@@ -4,6 +4,8 @@ fetches, follows, parses, merges and stores them; rows are checked in the databa
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -116,19 +118,39 @@ def _fixture_pages(n):
 
 
 def test_parsed_pages_in_workers_equal_parsing_here():
-    """Parser processes (issue #11) change nothing but the time: same programmes, in page
-    order, and a page that cannot be parsed is one error line either way."""
-    pages = _fixture_pages(6)
-    pages.insert(2, pipeline.Page(url="https://example.org/not-a-programme", body=b"<html><p>hi</p></html>",
-                                  fetched_at="2026-11-23T00:00:00Z"))
-    here, there = pipeline.JobReport(), pipeline.JobReport()
-    serial = list(pipeline.parsed_pages(pages, here, workers=1))
-    parallel = list(pipeline.parsed_pages(iter(pages), there, workers=2))
-    assert [p.url for p, _ in parallel] == [p.url for p in pages]
-    assert [prog for _, prog in parallel] == [prog for _, prog in serial]
-    assert parallel[2][1] is None and len(there.errors) == len(here.errors) == 1
-    assert "unsupported page" in there.errors[0]
-    assert there.pages_parsed == here.pages_parsed == len(pages) - 1
+    """Worker processes (issue #11) change nothing but the time: same programmes and rows,
+    in order, and a page that cannot be parsed is one error line either way. In a fresh
+    interpreter: the test session's own threads (the loopback servers) rule out fork."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_pipeline import _fixture_pages
+from scraper import pipeline
+pages = _fixture_pages(6) + _fixture_pages(None)[-1:]  # two events
+pages.insert(2, pipeline.Page(url="https://example.org/not-a-programme", body=b"<html><p>hi</p></html>",
+                              fetched_at="2026-11-23T00:00:00Z"))
+here, there = pipeline.JobReport(), pipeline.JobReport()
+serial = list(pipeline.parsed_pages(pages, here))
+with pipeline.worker_pool(2) as pool:
+    assert pool is not None
+    parallel = list(pipeline.parsed_pages(iter(pages), there, pool))
+assert [p.url for p, _ in parallel] == [p.url for p in pages]
+assert [prog for _, prog in parallel] == [prog for _, prog in serial]
+assert parallel[2][1] is None and len(there.errors) == len(here.errors) == 1
+assert "unsupported page" in there.errors[0], there.errors
+assert there.pages_parsed == here.pages_parsed == len(pages) - 1
+groups = dict()
+for page, programme in serial:
+    if programme:
+        groups.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
+merge = pipeline.partial(pipeline._merge_group, event_ids=dict())
+with pipeline.worker_pool(2) as pool:
+    merged = list(pipeline._in_order(pool, merge, groups.values()))
+assert len(merged) == len(groups) > 1
+assert [rows for _, rows in merged] == [merge(group) for group in groups.values()]
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
 
 
 def test_parsed_pages_stay_in_process_while_other_threads_run(monkeypatch):
@@ -145,8 +167,9 @@ def test_parsed_pages_stay_in_process_while_other_threads_run(monkeypatch):
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        list(pipeline.parsed_pages(_fixture_pages(2), pipeline.JobReport(), workers=2))
+        with pipeline.worker_pool(2) as pool:
+            list(pipeline.parsed_pages(_fixture_pages(2), pipeline.JobReport(), pool))
     finally:
         stop.set()
         thread.join()
-    assert pids == [os.getpid(), os.getpid()]
+    assert pool is None and pids == [os.getpid(), os.getpid()]
