@@ -235,6 +235,29 @@ async def test_full_text_search(datasette):
 
 
 @pytest.mark.asyncio
+async def test_search_talks_ranks_title_matches_first(datasette, archive):
+    """search_talks: the 20 best matches, talks with every word in the title first; the
+    others fill the list only when fewer than 20 titles match."""
+    conn = sqlite3.connect(f"file:{archive}?immutable=1", uri=True)
+    try:
+        def ids(match: str) -> set[str]:
+            return {r[0] for r in conn.execute(
+                "SELECT talks.id FROM talks_fts JOIN talks ON talks.rowid = talks_fts.rowid "
+                "WHERE talks_fts MATCH ?", [match])}
+        for words, in_title, anywhere in (("kernel", ids('{title} : ("kernel")'), ids('"kernel"')),
+                                          ("restore", ids('{title} : ("restore")'), ids('"restore"'))):
+            rows = await get_json(datasette, f"/archive/search_talks.json?words={words}&_shape=array")
+            got = [r["talk_id"] for r in rows]
+            assert len(got) == len(set(got)) == min(20, len(anywhere)) and set(got) <= anywhere, words
+            flags = [talk in in_title for talk in got]
+            assert flags == sorted(flags, reverse=True), (words, flags)  # title matches first
+            assert sum(flags) == min(20, len(in_title)), words
+        assert len(ids('{title} : ("kernel")')) < 20 < len(ids('"kernel"'))  # both groups shown above
+    finally:
+        conn.close()
+
+
+@pytest.mark.asyncio
 async def test_programme_as_ics(datasette):
     rows = await get_json(datasette, "/archive/programme_ics.json?track=containers&year=2020&conference=&_shape=array")
     assert {r["talk_id"].split("/")[0] for r in rows} == {"lpc-2020", "fosdem-2020"}
