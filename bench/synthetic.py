@@ -11,8 +11,8 @@ exactly as a scrape does, after the rows are in (its INSERT ... SELECT fills the
 in one pass).
 
 Generating 1 M talks takes minutes, so the file is cached under bench/cache/, named by
-a hash of everything it is made from (this module's source, the real text, N, the
-seed): a changed input makes a new file, an unchanged one is reused.
+a hash of everything it is made from (this module's source, the real text, the schema a
+new archive gets, N, the seed): a changed input makes a new file, an unchanged one is reused.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def vocabulary(archive: Path) -> Vocabulary:
 
 def cached_archive(vocab: Vocabulary, talks: int, cache: Path = CACHE) -> tuple[Path, bool]:
     """The synthetic archive for this vocabulary and size: (path, True if it was reused)."""
-    key = hashlib.sha256(Path(__file__).read_bytes() + vocab.digest().encode()
+    key = hashlib.sha256(Path(__file__).read_bytes() + vocab.digest().encode() + schema().encode()
                          + f"{talks}:{SEED}".encode()).hexdigest()[:16]
     target = cache / f"synthetic-{talks}-{key}" / "archive.db"  # Datasette names it "archive"
     if target.exists():
@@ -98,6 +98,18 @@ def cached_archive(vocab: Vocabulary, talks: int, cache: Path = CACHE) -> tuple[
     generate(tmp, vocab, talks)
     os.replace(tmp, target)
     return target, False
+
+
+def schema() -> str:
+    """The schema a new archive gets (tables, indexes, FTS, triggers, views), from the real
+    migrations and publish step: a new migration (an index) makes a new synthetic archive."""
+    db = store.open_db(":memory:")
+    try:
+        ensure_published(db)
+        return "\n".join(f"{kind} {name} {sql}" for kind, name, sql in db.execute(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))
+    finally:
+        db.close()
 
 
 def generate(path: Path, vocab: Vocabulary, talks: int) -> None:
