@@ -138,8 +138,8 @@ def _german(text: str) -> str:
     return _fold(text)
 
 
-def _spellings(text: str) -> frozenset[str]:
-    folded = _fold(text)
+def _spellings(text: str, folded: str) -> frozenset[str]:
+    """`folded` is _fold(text), which parse_name has already computed."""
     german = _german(text) if not _UMLAUTS.isdisjoint(text) else folded
     return frozenset(s for s in (folded, german) if s)
 
@@ -176,10 +176,11 @@ def parse_name(published: str) -> Name | None:
             return None  # "Jean-Michel Friedt, Thomas Lavarenne": two people, not "Last, First"
         parsed = HumanName(text)
         first, middle, last = parsed.first, parsed.middle, parsed.last
-    if not _fold(first) or not _fold(last):
+    first_text, last_text = _fold(first), _fold(last)
+    if not first_text or not last_text:
         return None
-    return Name(first=_spellings(first), middle=_middle(middle), last=_spellings(last),
-                first_text=_fold(first), last_text=_fold(last))
+    return Name(first=_spellings(first, first_text), middle=_middle(middle), last=_spellings(last, last_text),
+                first_text=first_text, last_text=last_text)
 
 
 raw_person_id = lru_cache(maxsize=65536)(person_id)  # the id merge gave a published name
@@ -367,9 +368,12 @@ _RULE_ORDER = {RULE_SAME: 0, RULE_MIDDLE: 1, RULE_INITIAL: 2, RULE_FIRST: 3, RUL
 
 def _units(appearances, aliases) -> tuple[list[_Unit], dict[str, int], list[dict[str, Any]]]:
     """Group raw ids whose cleaned names are equal (unless aliases.yml keeps them apart)."""
+    # Each distinct spelling once (a raw id is a slug: anyascii and a regex), in the order
+    # first seen, which breaks most_common's ties as counting row by row did. A missing
+    # name is "unknown", whose raw id person_id("") also is.
     spellings: dict[str, Counter] = defaultdict(Counter)
-    for row in appearances:
-        spellings[_raw_id(row["name"] or "")][row["name"] or "unknown"] += 1
+    for spelling, uses in Counter(row["name"] or "unknown" for row in appearances).items():
+        spellings[_raw_id(spelling)][spelling] = uses
     units: list[_Unit] = []
     unit_of: dict[str, int] = {}
     by_key: dict[str, int] = {}
@@ -387,20 +391,23 @@ def _units(appearances, aliases) -> tuple[list[_Unit], dict[str, int], list[dict
                               "score": 1.0, "points": 0, "evidence": "equal once cleaned"})
         else:
             unit_of[raw] = len(units)
-            units.append(_Unit(ids=[raw], name=name, spellings=Counter(spellings[raw])))
+            units.append(_Unit(ids=[raw], name=name, spellings=spellings[raw]))  # each raw is read once: no copy
         for k in keys:
             by_key.setdefault(k, unit_of[raw])
     return units, unit_of, decisions
 
 
 def _evidence(units: list[_Unit], unit_of: dict[str, int], appearances) -> None:
+    # Names and affiliations repeat from talk to talk: look each up once.
+    unit_at = {name: unit_of[_raw_id(name or "")] for name in {row["name"] for row in appearances}}
+    affiliation_key = {text: normalize_affiliation(text) for text in {row.get("affiliation") for row in appearances}}
     by_owner: dict[str, set[int]] = defaultdict(set)
     for row in appearances:
-        n = unit_of[_raw_id(row["name"] or "")]
+        n = unit_at[row["name"]]
         unit = units[n]
         unit.owners.add(row["owner"])
         by_owner[row["owner"]].add(n)
-        key = normalize_affiliation(row.get("affiliation"))
+        key = affiliation_key[row.get("affiliation")]
         if key:
             unit.affiliations.setdefault(key, row["affiliation"])
         if row.get("series"):
