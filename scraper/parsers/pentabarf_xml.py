@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
 
 from lxml import etree
 
@@ -120,7 +122,10 @@ def _parse(body: bytes, url: str) -> Programme:
         event.end_date = event.end_date or day_dates[-1]
     is_fosdem = (event.title or "").upper().startswith("FOSDEM")
     year = _year(event)
-    fmt = _abstract_format(root)
+    # Every <event> in the file, read once, in document order: the abstract-format vote and
+    # the track list look at all of them, the talks at those under a day.
+    events = {ev: _Event(ev) for ev in root.iter("event")}
+    fmt = _abstract_format(events.values())
 
     if root.find("version") is not None or root.find("generator") is not None:
         warnings.extend(schedule_schema.xml_violations(root))
@@ -135,11 +140,11 @@ def _parse(body: bytes, url: str) -> Programme:
             if child.tag == "event":
                 entries = [(child, None)]
             elif child.tag == "room":
-                entries = [(ev, _clean(child.get("name"))) for ev in child.iterfind("event")]
+                entries = [(ev, _clean(child.get("name"))) for ev in child.iterchildren("event")]
             else:
                 continue
             for ev, room_name in entries:
-                talk = _talk(ev, day_date, room_name, fmt, is_fosdem, year, warnings)
+                talk = _talk(events[ev], day_date, room_name, fmt, is_fosdem, year, warnings)
                 if talk is not None:
                     keys.assign(talk)
                     talks.append(talk)
@@ -149,7 +154,7 @@ def _parse(body: bytes, url: str) -> Programme:
         page_kind=PAGE_KIND,
         url=url,
         event=event,
-        tracks=_tracks(root, talks),
+        tracks=_tracks(root, events.values(), talks),
         talks=talks,
         follow=[],
         warnings=warnings,
@@ -244,8 +249,6 @@ def _acronym(conf: etree._Element) -> str | None:
     return _acronym_text(_text(conf, "acronym"))
 
 
-
-
 def _conference_date(conf: etree._Element, name: str, warnings: list[str]) -> str | None:
     value = _text(conf, name)
     if value is None:
@@ -263,14 +266,46 @@ def _year(event: EventInfo) -> str | None:
     return event.start_date[:4] if event.start_date else None
 
 
-def _abstract_format(root: etree._Element) -> str:
+class _Event:
+    """One <event>, read in a single pass over its children. `children` maps each tag to
+    its first child (what `find(tag)` returns) and `text` each field a talk uses to that
+    child's stripped text (what `_text` returns), so no field is looked up twice."""
+
+    __slots__ = ("el", "children", "repeats", "text")
+
+    def __init__(self, el: etree._Element) -> None:
+        self.el = el
+        kids = el.getchildren()
+        kids.reverse()  # so that the first child of each tag is the one the dict keeps
+        children = self.children = dict(zip(map(_TAG, kids), kids))
+        self.repeats = len(children) < len(kids)  # some tag comes twice (rare)
+        self.text = {name: _stripped(children.get(name)) for name in _FIELDS}
+
+    def items(self, container: str, tag: str) -> list[etree._Element]:
+        """Every <tag> of every <container>, in document order, as `iterfind("container/tag")`
+        gives them; an event nearly always has at most one <persons>, <links>, <attachments>."""
+        parent = self.children.get(container)
+        if parent is None:
+            return []
+        if not self.repeats:
+            return list(parent.iterchildren(tag))
+        return [item for parent in self.el.iterchildren(container) for item in parent.iterchildren(tag)]
+
+
+# The fields of an <event> that become part of a talk.
+_FIELDS = ("title", "subtitle", "slug", "tag", "url", "track", "type", "room", "date", "start", "duration",
+           "abstract", "description", "feedback_url")
+_TAG = attrgetter("tag")  # a str for elements; the Entity factory for entity references
+
+
+def _abstract_format(events) -> str:
     """html when most published abstracts hold HTML tags (FOSDEM 2007–2026 archive and final
     files), else markdown (FOSDEM 2010/2012 as served, pretalx, wafer)."""
-    return markup_format((_text(ev, "abstract") or "") + (_text(ev, "description") or "") for ev in root.iter("event"))
+    return markup_format((ev.text["abstract"] or "") + (ev.text["description"] or "") for ev in events)
 
 
 def _talk(
-    ev: etree._Element,
+    ev: _Event,
     day_date: str | None,
     room_name: str | None,
     fmt: str,
@@ -278,8 +313,9 @@ def _talk(
     year: str | None,
     warnings: list[str],
 ) -> TalkInfo | None:
-    source_id = _clean(ev.get("id")) or _clean(ev.get("guid"))
-    title = _text(ev, "title")
+    get = ev.el.get
+    source_id = _clean(get("id")) or _clean(get("guid"))
+    title = ev.text["title"]
     if source_id is None:
         warnings.append(f"skipped an event without id: {title!r}")
         return None
@@ -287,132 +323,141 @@ def _talk(
         warnings.append(f"skipped event {source_id}: no title")
         return None
 
-    slug = _text(ev, "slug")
-    url = _fix_url(_text(ev, "url"))
+    slug = ev.text["slug"]
+    url = _fix_url(ev.text["url"])
     if url is None and is_fosdem and slug and year:
         url = f"https://fosdem.org/{year}/schedule/event/{slug}/"
 
     return TalkInfo(
         source_id=source_id,
         title=_collapse(title),
-        subtitle=_collapse(_text(ev, "subtitle")) or None,
-        guid=_clean(ev.get("guid")),
-        slug=slug or _text(ev, "tag"),
-        track_title=_collapse(_text(ev, "track")) or None,
+        subtitle=_collapse(ev.text["subtitle"]) or None,
+        guid=_clean(get("guid")),
+        slug=slug or ev.text["tag"],
+        track_title=_collapse(ev.text["track"]) or None,
         abstract=_abstract(ev),
         abstract_format=fmt,
         abstract_complete=True,
         start=_start(ev, day_date, source_id, warnings),
         duration_minutes=_duration(ev, source_id, warnings),
-        room=_text(ev, "room") or room_name,
+        room=ev.text["room"] or room_name,
         url=url,
-        kind=_text(ev, "type"),
+        kind=ev.text["type"],
         people=_people(ev),
         links=_links(ev),
         rank=RANK_SCHEDULE,
     )
 
 
-
-
-def _abstract(ev: etree._Element) -> str | None:
+def _abstract(ev: _Event) -> str | None:
     """The abstract, then the description when it says something else: both are published."""
-    abstract = _text(ev, "abstract")
-    description = _text(ev, "description")
+    abstract = ev.text["abstract"]
+    description = ev.text["description"]
     if description and description != abstract:
         return f"{abstract}\n\n{description}" if abstract else description
     return abstract
 
 
-def _start(ev: etree._Element, day_date: str | None, source_id: str, warnings: list[str]) -> str | None:
+def _start(ev: _Event, day_date: str | None, source_id: str, warnings: list[str]) -> str | None:
     # <date> (2024+ FOSDEM, frab, pretalx) is the full start with its offset; it alone may
     # move a talk after midnight to the next calendar day.
-    published = _text(ev, "date")
+    published = ev.text["date"]
     if published is not None:
         try:
             datetime.fromisoformat(published)
             return published
         except ValueError:
             warnings.append(f"event {source_id}: <date> is not ISO 8601: {published!r}")
-    start = _text(ev, "start")
+    start = ev.text["start"]
     if start is None or day_date is None:
         return None
+    moment = _local_start(day_date, start)
+    if moment is None:
+        warnings.append(f"event {source_id}: <start> is not a time: {start!r}")
+    return moment
+
+
+@lru_cache(maxsize=4096)
+def _local_start(day_date: str, start: str) -> str | None:
+    """Day date + HH:MM[:SS] as naive local time, None when start is no time. Cached: a
+    file has a few hundred distinct (day, start) pairs for thousands of talks."""
     match = _TIME.match(start)
     if match is None or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
-        warnings.append(f"event {source_id}: <start> is not a time: {start!r}")
         return None
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     moment = datetime.fromisoformat(day_date) + timedelta(hours=hours, minutes=minutes, seconds=seconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _duration(ev: etree._Element, source_id: str, warnings: list[str]) -> int | None:
-    value = _text(ev, "duration")
+# Cached for the same reason: a file uses a handful of distinct durations.
+_duration_minutes = lru_cache(maxsize=1024)(duration_minutes)
+
+
+def _duration(ev: _Event, source_id: str, warnings: list[str]) -> int | None:
+    value = ev.text["duration"]
     if value is None:
         return None
-    minutes = duration_minutes(value)
+    minutes = _duration_minutes(value)
     if minutes is None:
         warnings.append(f"event {source_id}: <duration> is not HH:MM[:SS]: {value!r}")
     return minutes
 
 
-def _people(ev: etree._Element) -> list[PersonRef]:
+def _people(ev: _Event) -> list[PersonRef]:
     people = []
-    for person in ev.iterfind("persons/person"):
-        name_el = person.find("name")
+    for person in ev.items("persons", "person"):
+        name_el = person.find("name") if len(person) else None
         name = _collapse(_all_text(name_el if name_el is not None else person))
         if name:
             people.append(PersonRef(name=name, role="speaker", source_person_id=_clean(person.get("id"))))
     return people
 
 
-def _links(ev: etree._Element) -> list[Link]:
+def _links(ev: _Event) -> list[Link]:
+    """Attachments, then links, then the feedback form: one Link per URL, the first."""
     links: list[Link] = []
-    for att in ev.iterfind("attachments/attachment"):
+    for att in ev.items("attachments", "attachment"):
         href = _clean(att.get("href"))
         if href:
             kind = _clean(att.get("type")) or "link"
             title = _collapse(_all_text(att)) or kind
             links.append(Link(title=title, url=href, kind=kind))
-    for link in ev.iterfind("links/link"):
+    for link in ev.items("links", "link"):
         href = _clean(link.get("href"))
         if href:
             title = _collapse(_all_text(link)) or href
             links.append(Link(title=title, url=href, kind=_link_kind(href, title)))
-    feedback = _text(ev, "feedback_url")
+    feedback = ev.text["feedback_url"]
     if feedback:
         links.append(Link(title="Submit feedback", url=feedback, kind="feedback"))
-    seen: set[str] = set()
-    unique = []
+    if len(links) < 2:
+        return links
+    by_url: dict[str, Link] = {}
     for link in links:
-        if link.url not in seen:
-            seen.add(link.url)
-            unique.append(link)
-    return unique
+        by_url.setdefault(link.url, link)
+    return links if len(by_url) == len(links) else list(by_url.values())
 
 
-
-
-def _tracks(root: etree._Element, talks: list[TalkInfo]) -> list[TrackInfo]:
+def _tracks(root: etree._Element, events, talks: list[TalkInfo]) -> list[TrackInfo]:
     """One track per distinct name: those the file lists (2024+), then those its talks use."""
     slugs: dict[str, str | None] = {}
     for track in root.iterfind("tracks/track"):
         name = _collapse(_all_text(track))
         if name and name not in slugs:
             slugs[name] = _clean(track.get("slug"))
-    for ev in root.iter("event"):
-        track = ev.find("track")
+    for ev in events:
+        track = ev.children.get("track")
         if track is not None:
-            name = _collapse(_all_text(track))
+            name = _collapse(ev.text["track"])
             if name and not slugs.get(name):
                 slugs[name] = _clean(track.get("slug"))
 
     rooms: dict[str, set[str | None]] = {}
     kinds: dict[str, Counter[str]] = {}
     for talk in talks:
-        if talk.track_title is None:
+        name = talk.track_title  # already collapsed
+        if name is None:
             continue
-        name = _collapse(talk.track_title)
         slugs.setdefault(name, None)
         rooms.setdefault(name, set()).add(talk.room)
         if talk.kind:
@@ -428,18 +473,19 @@ def _tracks(root: etree._Element, talks: list[TalkInfo]) -> list[TrackInfo]:
     return tracks
 
 
-
-
 def _text(parent: etree._Element, name: str) -> str | None:
     """The stripped text of a child element, None when missing or empty."""
-    child = parent.find(name)
-    return _clean(_all_text(child)) if child is not None else None
+    return _stripped(parent.find(name))
+
+
+def _stripped(el: etree._Element | None) -> str | None:
+    """The stripped text of el, None when el is missing or holds no text."""
+    return _clean(_all_text(el)) if el is not None else None
 
 
 def _all_text(el: etree._Element) -> str:
+    """All the text inside el. Almost every field is a leaf, whose .text is all of it;
+    only mixed content (and entity references, which count as children) needs a walk."""
+    if not len(el):
+        return el.text or ""
     return "".join(t for t in el.itertext() if isinstance(t, str))
-
-
-
-
-
