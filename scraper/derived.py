@@ -57,7 +57,7 @@ def load_config(directory: str | Path | None = None) -> DerivedConfig:
     for name in FILES:
         path = directory / name
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = _load_yaml(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             data = None
         except OSError as exc:
@@ -69,6 +69,18 @@ def load_config(directory: str | Path | None = None) -> DerivedConfig:
         except ValueError as exc:
             raise DerivedConfigError(f"{path}: {exc}") from None
     return DerivedConfig(aliases=found["aliases.yml"], series=found["series.yml"], topics=found["topics.yml"])
+
+
+def _load_yaml(text: str) -> Any:
+    """yaml.safe_load, with libyaml's parser when PyYAML has it (topics.yml in 5 ms rather
+    than 50). A document it rejects is read again by the pure-Python parser, so the
+    error a user sees is the one it has always been."""
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            return yaml.load(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 @dataclass
@@ -104,8 +116,7 @@ def compute(inputs: dict[str, list[dict[str, Any]]], config: DerivedConfig) -> d
         if row["track_id"]:
             speakers.setdefault(row["track_id"], set()).add(identity.clean_name(row["name"]))
     lineage = series.assign_series(inputs["tracks"], config.series, speakers)
-    talk_topics = topics.assign_topics(((t["id"], t["title"], t["abstract"]) for t in inputs["talks"]),
-                                       config.topics)
+    talk_topics = topics.assign_topics(inputs["talks"], config.topics)
     lineages = {s["id"]: s["lineage"] for s in lineage.series}
     topics_of: dict[str, set[str]] = {}
     for row in talk_topics:

@@ -499,20 +499,33 @@ def m009_talks_room_index(db: sqlite_utils.Database) -> None:
     db["talks"].create_index(["room"])
 
 
-def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[dict[str, Any]]]:
-    """What the whole-archive pass needs: tracks, talks (title, abstract) and every name
-    on a talk or track with its context."""
-    tracks = list(db.query(
+def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[Any]]:
+    """What the whole-archive pass needs: tracks, talks as (id, title, abstract) and every
+    name on a talk or track with its context.
+
+    A talk name's track and year come from the one scan of `talks` that reads the titles
+    and abstracts, rather than a join that looks each talk and event up again; rows come
+    in talk_people's order, as the join gave them, and a name whose talk or event is
+    missing is left out, as the join left it out."""
+    tracks = _dicts(db.execute(
         "SELECT tracks.id, tracks.event_id, tracks.title, events.conference, events.year "
         "FROM tracks JOIN events ON events.id = tracks.event_id"))
-    talks = [{"id": i, "title": t, "abstract": a} for i, t, a in db.execute("SELECT id, title, abstract FROM talks")]
-    appearances = _dicts(db.execute(
-        "SELECT tp.name_as_published AS name, tp.talk_id AS owner, tp.talk_id, talks.track_id, "
-        "tp.affiliation, events.year FROM talk_people tp JOIN talks ON talks.id = tp.talk_id "
-        "JOIN events ON events.id = talks.event_id "
-        "UNION ALL "
-        "SELECT kp.name_as_published, kp.track_id, NULL, kp.track_id, kp.affiliation, events.year "
-        "FROM track_people kp JOIN tracks ON tracks.id = kp.track_id JOIN events ON events.id = tracks.event_id"))
+    year_of = dict(db.execute("SELECT id, year FROM events").fetchall())
+    talks, context = [], {}
+    for talk_id, event_id, track_id, title, abstract in db.execute(
+            "SELECT id, event_id, track_id, title, abstract FROM talks"):
+        talks.append((talk_id, title, abstract))
+        if talk_id is not None and event_id in year_of:
+            context[talk_id] = (track_id, year_of[event_id])
+    appearances = [{"name": name, "owner": talk_id, "talk_id": talk_id, "track_id": context[talk_id][0],
+                    "affiliation": affiliation, "year": context[talk_id][1]}
+                   for name, talk_id, affiliation in db.execute(
+                       "SELECT name_as_published, talk_id, affiliation FROM talk_people ORDER BY rowid")
+                   if talk_id in context]
+    appearances += _dicts(db.execute(
+        "SELECT kp.name_as_published AS name, kp.track_id AS owner, NULL AS talk_id, kp.track_id, "
+        "kp.affiliation, events.year FROM track_people kp JOIN tracks ON tracks.id = kp.track_id "
+        "JOIN events ON events.id = tracks.event_id"))
     return {"tracks": tracks, "talks": talks, "appearances": appearances}
 
 
