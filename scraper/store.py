@@ -499,6 +499,14 @@ def m009_talks_room_index(db: sqlite_utils.Database) -> None:
     db["talks"].create_index(["room"])
 
 
+@migrations()
+def m010_talks_starts_at_index(db: sqlite_utils.Database) -> None:
+    """talk_overview's page (sort_desc starts_at; the front page links it) from an index:
+    without one it joins and sorts every talk for its first 50 (2.5 s on 1 M talks, near
+    make serve's 3 s limit; issue #11)."""
+    db["talks"].create_index(["starts_at"])
+
+
 def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[Any]]:
     """What the whole-archive pass needs: tracks, talks as (id, title, abstract) and every
     name on a talk or track with its context.
