@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -123,9 +124,11 @@ def child_build(db: str, fixtures: str) -> None:
     """Runs in a subprocess: one build, its time on stdout (the parent reads its max RSS)."""
     started, cpu = time.perf_counter(), time.process_time()
     report = pipeline.build(Path(db), Path(fixtures))
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build's worker processes
     print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
-                      "hwm_mb": _vm_hwm_mb(), "pages": report.pages_parsed,
-                      "talks": report.counts.get("talks", 0)}))
+                      "workers_cpu": workers.ru_utime + workers.ru_stime, "workers_mb": workers.ru_maxrss / 1024,
+                      "workers": pipeline.default_workers(), "hwm_mb": _vm_hwm_mb(),
+                      "pages": report.pages_parsed, "talks": report.counts.get("talks", 0)}))
 
 
 def _vm_hwm_mb() -> float:
@@ -157,20 +160,25 @@ def run_build(db: Path, fixtures: Path) -> tuple[dict, float]:
 
 
 def measure_build(fixtures: Path, workdir: Path, cfg: Config, res: Results) -> Path:
-    times, cpu, rss, hwm, last = [], [], [], [], {}
+    times, cpu, workers_cpu, rss, hwm, workers_mb, last = [], [], [], [], [], [], {}
     db = workdir / "build.db"
     for _ in range(cfg.reps):
         last, peak = run_build(db, fixtures)
         times.append(last["seconds"])
         cpu.append(last["cpu"])
+        workers_cpu.append(last["workers_cpu"])
         rss.append(peak)
         hwm.append(last["hwm_mb"])
+        workers_mb.append(last["workers_mb"])
     res.add("build_s", "build (pipeline.build, fresh DB)", median(times), "s",
             f"median of {cfg.reps}, each in a new process; {last['pages']} pages, {last['talks']} talks; "
-            f"min {min(times):.2f} max {max(times):.2f}; CPU time median {median(cpu):.2f} s")
+            f"min {min(times):.2f} max {max(times):.2f}; {last['workers']} worker processes parse and merge; "
+            f"CPU time median {median(cpu):.2f} s in the build process + {median(workers_cpu):.2f} s in its workers")
     res.add("peak_rss_mb", "peak RSS of a build", median(rss), "MB",
-            f"median of {cfg.reps} max RSS (wait4 rusage of the build process, interpreter included); "
-            f"max {max(rss):.0f}; the process's own VmHWM median {median(hwm):.0f}", digits=1)
+            f"median of {cfg.reps} max RSS of any one process of the build (wait4 rusage: the build process "
+            f"and its workers, interpreter included); max {max(rss):.0f}; the build process's own VmHWM "
+            f"median {median(hwm):.0f}, each worker's at most {median(workers_mb):.0f} (forked: they share "
+            f"the build process's pages until they write them)", digits=1)
     return db
 
 

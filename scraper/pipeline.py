@@ -128,6 +128,11 @@ def _parse_in_worker(page: Page) -> tuple[Programme | None, list[str]]:
     return parse_one(page, report), report.errors
 
 
+def default_workers() -> int:
+    """One worker process per core, at most 4 (a build has a few dozen big pages)."""
+    return min(os.cpu_count() or 1, 4)
+
+
 @contextmanager
 def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes for a build or reparse, or None to work in this process.
@@ -137,7 +142,7 @@ def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | No
     process stores. Forking is only safe without other threads (one could hold a lock
     the child needs): with threads, or one worker, everything runs here."""
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4)
+        workers = default_workers()
     if workers <= 1 or threading.active_count() > 1:
         yield None
         return
@@ -148,12 +153,10 @@ def worker_pool(workers: int | None = None) -> Iterator[ProcessPoolExecutor | No
             raise JobError("a worker process died (out of memory or killed); the archive was not changed") from None
 
 
-IN_FLIGHT = 8  # items handed to worker processes ahead of the one awaited
-
-
-def _in_order(pool: ProcessPoolExecutor | None, function: Callable, items: Iterable) -> Iterator[tuple[Any, Any]]:
-    """(item, function(item)) for each item, in item order; with a pool, IN_FLIGHT items
-    at a time are in the workers, so a whole archive's pages are never all in memory."""
+def _in_order(pool: ProcessPoolExecutor | None, function: Callable, items: Iterable,
+              ahead: int) -> Iterator[tuple[Any, Any]]:
+    """(item, function(item)) for each item, in item order; with a pool, at most `ahead`
+    items wait in the workers or their results here, which bounds the memory they hold."""
     if pool is None:
         for item in items:
             yield item, function(item)
@@ -162,7 +165,7 @@ def _in_order(pool: ProcessPoolExecutor | None, function: Callable, items: Itera
     try:
         for item in items:
             in_flight.append((item, pool.submit(function, item)))
-            if len(in_flight) > IN_FLIGHT:
+            if len(in_flight) > ahead:
                 item, future = in_flight.popleft()
                 yield item, future.result()
         while in_flight:
@@ -176,7 +179,8 @@ def _in_order(pool: ProcessPoolExecutor | None, function: Callable, items: Itera
 def parsed_pages(pages: Iterable[Page], report: JobReport,
                  pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Page, Programme | None]]:
     """Each page with what parse_one made of it, in page order (in `pool`'s workers)."""
-    for page, (programme, errors) in _in_order(pool, _parse_in_worker, pages):
+    # Pages are small next to their programmes: a few more ahead keep the workers busy.
+    for page, (programme, errors) in _in_order(pool, _parse_in_worker, pages, ahead=8):
         report.errors.extend(errors)
         report.pages_parsed += programme is not None
         yield page, programme
@@ -560,7 +564,8 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
         known = store.known_event_ids(db)
         groups = (by_event.pop(key) for key in list(by_event))
         merge_group = partial(_merge_group, event_ids=known)
-        for group, rows in _in_order(pool, merge_group, groups):
+        # An event's rows can be tens of MB: two ahead of the one being stored.
+        for group, rows in _in_order(pool, merge_group, groups, ahead=2):
             store_rows(db, rows, report, {url: fetched_at for _, url, fetched_at in group},
                        parsed_urls=[url for _, url, _ in group], publish=False)
     ensure_published(db)

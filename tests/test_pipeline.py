@@ -145,7 +145,7 @@ for page, programme in serial:
         groups.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
 merge = pipeline.partial(pipeline._merge_group, event_ids=dict())
 with pipeline.worker_pool(2) as pool:
-    merged = list(pipeline._in_order(pool, merge, groups.values()))
+    merged = list(pipeline._in_order(pool, merge, groups.values(), ahead=2))
 assert len(merged) == len(groups) > 1
 assert [rows for _, rows in merged] == [merge(group) for group in groups.values()]
 """
