@@ -107,9 +107,11 @@ INDEXES = {
 }
 
 # Upsert where a NULL in the new row keeps the stored value (see the module docstring).
+# A row that would not change is not written: a rescrape or reparse of unchanged pages
+# then costs no page writes, index updates or FTS re-indexing (triggers fire on writes).
 UPSERT_KEEP_SQL = (
     "INSERT INTO [{table}] ({columns}) VALUES ({placeholders}) "
-    "ON CONFLICT({pk}) DO UPDATE SET {updates}"
+    "ON CONFLICT({pk}) DO UPDATE SET {updates} WHERE {changed}"
 )
 
 TABLE_KEYS = {
@@ -119,6 +121,9 @@ TABLE_KEYS = {
     "people": ("id",),
     "person_names": ("person_id", "name"),
     "provenance": ("table_name", "row_id", "column_name"),
+    "talk_people": ("talk_id", "person_id", "role"),
+    "track_people": ("track_id", "person_id", "role"),
+    "links": ("id",),
 }
 
 
@@ -196,15 +201,17 @@ def _upsert_keep(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any
     columns = list(rows[0].keys())
     if fetched_at is not None:
         columns = [c for c in columns if c != "fetched_at"]
-    sql = UPSERT_KEEP_SQL.format(
-        table=table,
-        columns=", ".join(f"[{c}]" for c in columns + (["fetched_at"] if fetched_at is not None else [])),
-        placeholders=", ".join("?" for _ in range(len(columns) + (fetched_at is not None))),
-        pk=", ".join(f"[{c}]" for c in pk),
-        updates=", ".join(f"[{c}] = coalesce(excluded.[{c}], [{c}])"
-                          for c in columns + (["fetched_at"] if fetched_at is not None else []) if c not in pk)
-        or f"[{pk[0]}] = excluded.[{pk[0]}]",
-    )
+    written = columns + (["fetched_at"] if fetched_at is not None else [])
+    updated = [c for c in written if c not in pk]
+    names = ", ".join(f"[{c}]" for c in written)
+    placeholders = ", ".join("?" for _ in written)
+    if updated:
+        sql = UPSERT_KEEP_SQL.format(
+            table=table, columns=names, placeholders=placeholders, pk=", ".join(f"[{c}]" for c in pk),
+            updates=", ".join(f"[{c}] = coalesce(excluded.[{c}], [{c}])" for c in updated),
+            changed=" OR ".join(f"coalesce(excluded.[{c}], [{c}]) IS NOT [{c}]" for c in updated))
+    else:
+        sql = f"INSERT OR IGNORE INTO [{table}] ({names}) VALUES ({placeholders})"
     params = _params(rows, columns)
     if fetched_at is not None:
         params = ((*values, fetched_at.get(row["url"])) for values, row in zip(params, rows))
@@ -382,10 +389,34 @@ def talk_identities(db: sqlite_utils.Database, event_ids: list[str]) -> list[dic
 
 def _replace_children(db: sqlite_utils.Database, table: str, parent: str,
                       rows: list[dict[str, Any]]) -> None:
+    """Make the stored children (people, links) of each parent in `rows` exactly these
+    rows. Children stored already as they are stay untouched (no delete and re-insert):
+    only the ones gone are deleted and only new or changed ones written."""
+    if not rows:
+        return
+    pk = TABLE_KEYS[table]
+    wanted = {tuple(row[c] for c in pk) for row in rows}
     parents = sorted({row[parent] for row in rows})
-    db.conn.executemany(f"DELETE FROM [{table}] WHERE [{parent}] = ?", [(p,) for p in parents])
-    if rows:
-        _insert_replace(db, table, rows)
+    stale = [key for key in _child_keys(db, table, parent, pk, parents) if key not in wanted]
+    if stale:
+        db.conn.executemany(f"DELETE FROM [{table}] WHERE {' AND '.join(f'[{c}] = ?' for c in pk)}", stale)
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    updated = [c for c in columns if c not in pk]
+    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT({', '.join(f'[{c}]' for c in pk)}) "
+           f"DO UPDATE SET {', '.join(f'[{c}] = excluded.[{c}]' for c in updated)} "
+           f"WHERE {' OR '.join(f'[{c}] IS NOT excluded.[{c}]' for c in updated)}")
+    db.conn.executemany(sql, _params(rows, columns))
+
+
+def _child_keys(db: sqlite_utils.Database, table: str, parent: str, pk: tuple[str, ...],
+                parents: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The primary keys of the stored children of these parents."""
+    for start in range(0, len(parents), 500):
+        chunk = parents[start:start + 500]
+        yield from db.conn.execute(
+            f"SELECT {', '.join(f'[{c}]' for c in pk)} FROM [{table}] "
+            f"WHERE [{parent}] IN ({', '.join('?' for _ in chunk)})", chunk)
 
 
 def save_page(db: sqlite_utils.Database, page: dict[str, Any], follow: Any = None) -> None:
