@@ -13,6 +13,7 @@ Order matters: series and topics first, because they are evidence for identities
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -139,9 +140,12 @@ def apply(db: sqlite_utils.Database, config: DerivedConfig) -> DerivedStats:
     started = time.perf_counter()
     inputs = store.derived_inputs(db)
     result = compute(inputs, config)
+    # save_derived asks for the raw id of every name row; names repeat, and a cache hit
+    # costs no Python call.
+    raw_id = functools.cache(lambda name: identity.raw_person_id(name or ""))
     store.save_derived(db, result["series"], result["track_series"], result["suggestions"], result["topics"],
                        result["talk_topics"], result["people"], result["person_of"], result["decisions"],
-                       raw_person_id=lambda name: identity.raw_person_id(name or ""))
+                       raw_person_id=raw_id)
     ids = result["identity_stats"]
     return DerivedStats(series=len(result["series"]), talks=len(inputs["talks"]),
                         talks_with_topics=len({r["talk_id"] for r in result["talk_topics"]}),

@@ -584,8 +584,9 @@ def save_derived(db: sqlite_utils.Database, series: list[dict[str, Any]], track_
     idempotent and survives rescrapes. Only rows that change are written."""
     with db.atomic():
         _save_series(db, series, track_series, suggestions)
+        keep = {t["id"] for t in topics}
         db.conn.executemany("DELETE FROM talk_topics WHERE topic = ?",
-                            [(r["id"],) for r in db["topics"].rows if r["id"] not in {t["id"] for t in topics}])
+                            [(tid,) for (tid,) in db.execute("SELECT id FROM topics ORDER BY rowid") if tid not in keep])
         _replace_table(db, "topics", topics, ("id",))
         _replace_table(db, "talk_topics", talk_topics, ("talk_id", "topic"))
         _save_people(db, people, person_of, raw_person_id)
@@ -598,7 +599,7 @@ def _replace_table(db: sqlite_utils.Database, table: str, rows: list[dict[str, A
     at = [columns.index(c) for c in pk]
     old = {tuple(row[i] for i in at): tuple(row) for row in db.execute(
         f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}]")}
-    new = {tuple(r[c] for c in pk): tuple(r.get(c) for c in columns) for r in rows}
+    new = {tuple(map(r.__getitem__, pk)): tuple(map(r.get, columns)) for r in rows}
     gone = [k for k in old if k not in new]
     where = " AND ".join(f"[{c}] = ?" for c in pk)
     db.conn.executemany(f"DELETE FROM [{table}] WHERE {where}", gone)
@@ -609,26 +610,30 @@ def _replace_table(db: sqlite_utils.Database, table: str, rows: list[dict[str, A
 
 def _save_series(db, series, track_series, suggestions) -> None:
     _upsert_rows(db, "series", series)
-    current = {r["id"]: r["series_id"] for r in db.query("SELECT id, series_id FROM tracks")}
+    current = dict(db.execute("SELECT id, series_id FROM tracks"))
     db.conn.executemany("UPDATE tracks SET series_id = ? WHERE id = ?",
                         [(sid, tid) for tid, sid in track_series.items() if current.get(tid, sid) != sid])
     keep = {s["id"] for s in series}
-    stale = [(r["id"],) for r in db.query("SELECT id FROM series") if r["id"] not in keep]
+    stale = [(sid,) for (sid,) in db.execute("SELECT id FROM series") if sid not in keep]
     db.conn.executemany("UPDATE tracks SET series_id = NULL WHERE series_id = ?", stale)
     _replace_table(db, "series_suggestions", suggestions, ("series_id", "track_id"))
     db.conn.executemany("DELETE FROM series WHERE id = ?", stale)
 
 
 def _upsert_rows(db, table: str, rows: list[dict[str, Any]]) -> None:
-    old = {r["id"]: r for r in db[table].rows}
-    missing = object()
-    changed = [r for r in rows if any(old.get(r["id"], {}).get(k, missing) != v for k, v in r.items())]
-    if changed:
-        columns = list(changed[0])
-        db.conn.executemany(
-            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' for _ in columns)}) "
-            f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'[{c}] = excluded.[{c}]' for c in columns if c != 'id')}",
-            [tuple(r[c] for c in columns) for r in changed])
+    """Insert or update `rows` (dicts with the same keys, "id" among them), writing only
+    those that differ from the stored row: stored and new rows compared as tuples."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    at = columns.index("id")
+    names = ", ".join(f"[{c}]" for c in columns)
+    stored = {row[at]: row for row in db.execute(f"SELECT {names} FROM [{table}]")}
+    changed = [values for values in (tuple(map(r.__getitem__, columns)) for r in rows) if stored.get(values[at]) != values]
+    db.conn.executemany(
+        f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'[{c}] = excluded.[{c}]' for c in columns if c != 'id')}",
+        changed)
 
 
 def _save_people(db, people, person_of, raw_person_id) -> None:
@@ -644,14 +649,18 @@ def _save_people(db, people, person_of, raw_person_id) -> None:
         # aliases.yml merge) leaves a row behind under its old id: it is a duplicate.
         db.conn.executemany(f"DELETE FROM [{table}] WHERE rowid = ? AND person_id != ?",
                             [(rowid, target) for target, rowid in moves])
-    moves = [(person_of[raw_person_id(r["name"])], r["person_id"], r["name"])
-             for r in db.query("SELECT person_id, name FROM person_names")
-             if person_of.get(raw_person_id(r["name"]), r["person_id"]) != r["person_id"]]
+    moves = []
+    for current, name in db.execute("SELECT person_id, name FROM person_names"):
+        target = person_of.get(raw_person_id(name), current)
+        if target != current:
+            moves.append((target, current, name))
     db.conn.executemany("UPDATE OR IGNORE person_names SET person_id = ? WHERE person_id = ? AND name = ?", moves)
     db.conn.executemany("DELETE FROM person_names WHERE person_id = ? AND name = ?",
                         [(old, name) for _, old, name in moves])
-    used = {r["person_id"] for r in db.query(
-        "SELECT person_id FROM talk_people UNION SELECT person_id FROM track_people "
-        "UNION SELECT person_id FROM person_names")}
-    db.conn.executemany("DELETE FROM people WHERE id = ?",
-                        [(raw,) for raw, pid in person_of.items() if raw != pid and raw not in used])
+    # A raw id merged into another person goes when no name row uses it any more: a
+    # look-up per such id, not a scan of every name row.
+    db.conn.executemany(
+        "DELETE FROM people WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM talk_people WHERE person_id = ?1) "
+        "AND NOT EXISTS (SELECT 1 FROM track_people WHERE person_id = ?1) "
+        "AND NOT EXISTS (SELECT 1 FROM person_names WHERE person_id = ?1)",
+        [(raw,) for raw, pid in person_of.items() if raw != pid])
