@@ -43,6 +43,7 @@ from bench import synthetic  # noqa: E402
 from scraper import pipeline, store  # noqa: E402
 from scraper.config import Source  # noqa: E402
 from scraper.fetch import Fetcher, FetchPolicy  # noqa: E402
+from scraper.publish import ensure_published  # noqa: E402
 
 KEYS = ("build_s", "lxml_parse_s", "build_vs_lxml", "reparse_s", "noop_rescrape_bytes_ratio",
         "fts_median_ms", "fts_p95_ms", "datasette_facet_ms", "peak_rss_mb")
@@ -217,6 +218,44 @@ def measure_lxml(fixtures: Path, cfg: Config, res: Results) -> None:
             f"median of {reps}; {len(bodies)} files, {size:.1f} MB: {kinds['xml']} XML "
             f"(etree.fromstring), {kinds['html']} HTML (lxml.html.document_fromstring)"
             + (f", {kinds['json']} JSON (json.loads)" if kinds["json"] else ""))
+
+
+# --- the SQLite floor --------------------------------------------------------------------
+
+def sqlite_floor(tables: dict[str, tuple[list[str], list[tuple]]], db_path: Path) -> float:
+    """Seconds for SQLite alone to write these rows into a new archive (the real schema,
+    indexes, foreign keys and search tables) with the build's settings."""
+    db_path.unlink(missing_ok=True)
+    db = store.open_scratch_db(db_path)
+    started = time.perf_counter()
+    with db.atomic():
+        db.conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at commit: any table order
+        for table, (columns, rows) in tables.items():
+            db.conn.executemany(f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+                                f"VALUES ({', '.join('?' for _ in columns)})", rows)
+    ensure_published(db)
+    store.finish_scratch_db(db)
+    return time.perf_counter() - started
+
+
+def measure_sqlite_floor(built: Path, workdir: Path, cfg: Config, res: Results) -> float:
+    """What writing the built archive costs without any of the Python that makes its rows:
+    with the lxml floor, the least a build of these bytes into this schema can cost."""
+    source = sqlite3.connect(f"file:{built}?mode=ro", uri=True)
+    names = [name for (name,) in source.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY rowid")]
+    tables = {}
+    for name in names:
+        cursor = source.execute(f"SELECT * FROM [{name}]")
+        tables[name] = ([d[0] for d in cursor.description], cursor.fetchall())
+    source.close()
+    times = [sqlite_floor(tables, workdir / "floor.db") for _ in range(cfg.reps)]
+    count = sum(len(rows) for _, rows in tables.values())
+    res.add(None, "SQLite alone writes the same rows", median(times), "s",
+            f"median of {cfg.reps}; {count:,} rows of {len(tables)} tables (raw pages included) as ready tuples, "
+            f"one transaction, then the search tables; same schema and settings as a build")
+    return median(times)
 
 
 # --- reparse -----------------------------------------------------------------------------
@@ -463,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
         measure_lxml(fixtures, cfg, res)
         res.add("build_vs_lxml", "build / lxml", res.figures["build_s"] / res.figures["lxml_parse_s"], "×",
                 "the build's cost in lxml parses of its bytes", digits=2)
+        floor = res.figures["lxml_parse_s"] + measure_sqlite_floor(built, workdir, cfg, res)
+        res.add(None, "build / (lxml + SQLite)", res.figures["build_s"] / floor, "×",
+                f"the build against reading its bytes and writing its rows ({floor:.2f} s), no Python between", digits=2)
         measure_reparse(built, workdir, cfg, res)
         measure_rescrape(fixtures, workdir, cfg, res)
         measure_synthetic(built, workdir, cfg, res)
