@@ -173,3 +173,30 @@ def test_parsed_pages_stay_in_process_while_other_threads_run(monkeypatch):
         stop.set()
         thread.join()
     assert pool is None and pids == [os.getpid(), os.getpid()]
+
+
+def test_a_worker_that_dies_fails_the_build_and_leaves_the_archive(tmp_path):
+    """A parser process killed mid-build (out of memory, a crash in C) is one clear error;
+    the archive that was there stays as it was and no temporary file is left."""
+    archive = tmp_path / "archive.db"
+    archive.write_bytes(b"the earlier archive")
+    script = f"""
+import os, sys
+from pathlib import Path
+from scraper import pipeline
+
+def die(page):
+    os._exit(9)
+
+pipeline._parse_in_worker = die
+try:
+    pipeline.build(Path({str(archive)!r}), Path({str(FIXTURES)!r}), workers=2)
+except pipeline.JobError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3, done.stderr
+    assert "a worker process died" in done.stdout
+    assert archive.read_bytes() == b"the earlier archive"
+    assert [p.name for p in tmp_path.iterdir()] == ["archive.db"]
