@@ -85,22 +85,31 @@ def _spaced(text: str) -> str:
 
 
 # Joins a talk's title and abstract for one scan: not a word character, so a keyword
-# at either edge still ends at a word boundary; a match across it is dropped.
+# at either edge still ends at a word boundary; a match across it is dropped. Neither
+# cased nor case-ignorable, so lower-casing the joined text lower-cases each part as
+# lower-casing it alone does (Greek final sigma included).
 _JOIN = "\x00"
 
 
 @dataclass
 class Matcher:
-    """Topics compiled once per pass into two Aho-Corasick automata (case-folded and
-    cased keywords): one scan per talk finds every keyword in its title and abstract,
-    and a match inside a longer word is dropped. A pass over every talk of the archive
-    takes a fraction of a second, where a regular expression per keyword took seconds."""
+    """Topics compiled once per pass into Aho-Corasick automata: one scan per talk finds
+    every keyword in its title and abstract, and a match inside a longer word is dropped.
+    A pass over every talk of the archive takes a fraction of a second, where a regular
+    expression per keyword took seconds.
+
+    The scan is of the lower-cased text, for the case-folded keywords and, lower-cased,
+    for the cased ones, whose matches are then compared with the text's own case. A text
+    whose lower-casing changes its length ("İ" → "i̇") has no position-for-position
+    lower-case copy: the cased keywords get a scan of the text of their own (`cased`),
+    as do keywords that do not lower-case letter for letter (with "Σ", say)."""
 
     topics: list[Topic]
-    folded: ahocorasick.Automaton | None = field(init=False)
-    cased: ahocorasick.Automaton | None = field(init=False)
+    folded: ahocorasick.Automaton | None = field(init=False)  # of the lower-cased text
+    cased: ahocorasick.Automaton | None = field(init=False)  # of the text itself: cased keywords only
+    cased_inline: bool = field(init=False)  # `folded` also holds the cased keywords, lower-cased
     order: dict[str, int] = field(init=False)
-    words: list[tuple[str, tuple[str, ...]]] = field(init=False)  # payload number → (word, topic ids)
+    words: list[tuple[str, tuple[str, ...]]] = field(init=False)  # keyword number → (word, topic ids)
 
     def __post_init__(self) -> None:
         self.order = {topic.id: n for n, topic in enumerate(self.topics)}
@@ -111,59 +120,89 @@ class Matcher:
                 for form in keyword_forms(text if cased else text.lower()):
                     forms[cased].setdefault(form, set()).add(topic.id)
         self.words = []
-        self.folded, self.cased = self._automaton(forms[False]), self._automaton(forms[True])
+        folded = {form: self._number(form, ids) for form, ids in forms[False].items()}
+        cased = {form: self._number(form, ids) for form, ids in forms[True].items()}
+        # A payload: the form's length, its number as a case-folded keyword (or None)
+        # and the cased keywords that lower-case to it, with their numbers. The scan
+        # counts small ints; words and topics are looked up once per distinct match.
+        payloads: dict[str, tuple[int | None, list[tuple[str, int]]]] = {form: (n, []) for form, n in folded.items()}
+        self.cased_inline = all(len(form.lower()) == len(form) and "Σ" not in form for form in cased)
+        if self.cased_inline:
+            for form, n in cased.items():
+                payloads.setdefault(form.lower(), (None, []))[1].append((form, n))
+        self.folded = self._automaton({form: (number, tuple(also)) for form, (number, also) in payloads.items()})
+        self.cased = self._automaton({form: (n, ()) for form, n in cased.items()})
 
-    def _automaton(self, forms: dict[str, set[str]]) -> ahocorasick.Automaton | None:
-        """None without keywords (an empty automaton cannot scan). A payload is the
-        form's length and a number in `words`: the scan counts small ints, and the
-        words and topics are looked up once per distinct match, not once per match."""
-        if not forms:
+    def _number(self, form: str, topic_ids: set[str]) -> int:
+        self.words.append((form.lower(), tuple(sorted(topic_ids))))
+        return len(self.words) - 1
+
+    @staticmethod
+    def _automaton(payloads: dict[str, tuple[int | None, tuple[tuple[str, int], ...]]]) -> ahocorasick.Automaton | None:
+        """None without keywords (an empty automaton cannot scan)."""
+        if not payloads:
             return None
         automaton = ahocorasick.Automaton()
-        for form, topic_ids in forms.items():
-            automaton.add_word(form, (len(form), len(self.words)))
-            self.words.append((form.lower(), tuple(sorted(topic_ids))))
+        for form, (number, cased) in payloads.items():
+            automaton.add_word(form, (len(form), number, cased))
         automaton.make_automaton()
         return automaton
 
     def find(self, text: str) -> dict[str, Counter]:
         """Topic id → Counter of the matched words (lower case)."""
-        return self.find_in(text, "")[0]
+        return {topic: Counter(words) for topic, words in self.find_in(text, "")[0].items()}
 
-    def find_in(self, title: str, abstract: str) -> tuple[dict[str, Counter], dict[str, Counter]]:
-        """`find` of the title and of the abstract, with one scan of each automaton
-        over both (joined by _JOIN, each lower-cased on its own as `find` does)."""
-        title, abstract = _spaced(title), _spaced(abstract)
+    def find_in(self, title: str, abstract: str) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+        """Topic id → matched word → count, in the title and in the abstract: one scan
+        of both, joined by _JOIN."""
+        text = _spaced(title + _JOIN + abstract)
         counts: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        aligned = False
         if self.folded is not None:
-            lower = title.lower()
-            self._scan(self.folded, lower + _JOIN + abstract.lower(), len(lower), counts)
-        if self.cased is not None:
-            self._scan(self.cased, title + _JOIN + abstract, len(title), counts)
+            lower = text.lower()
+            aligned = len(lower) == len(text)
+            self._scan(self.folded, lower, len(title) if aligned else len(title.lower()), counts,
+                       text if aligned else None)
+        if self.cased is not None and not (aligned and self.cased_inline):
+            self._scan(self.cased, text, len(title), counts, None)
         return self._by_topic(counts[0]), self._by_topic(counts[1])
 
     @staticmethod
     def _scan(automaton: ahocorasick.Automaton, source: str, cut: int,
-              counts: tuple[dict[int, int], dict[int, int]]) -> None:
-        """Count the whole-word matches before `cut` (the title) and after it."""
+              counts: tuple[dict[int, int], dict[int, int]], text: str | None) -> None:
+        """Count the whole-word matches before `cut` (the title) and after it; with
+        `text` (of which `source` is the lower-cased copy), the cased keywords too."""
         size = len(source)
         in_title, in_abstract = counts
-        for end, (length, number) in automaton.iter(source):
+        for end, (length, number, cased) in automaton.iter(source):
             start = end - length + 1
-            if (start and (source[start - 1].isalnum() or source[start - 1] == "_")) or \
-                    (end + 1 < size and (source[end + 1].isalnum() or source[end + 1] == "_")):
-                continue  # inside a longer word: "BPF" in "eBPF"
-            if end < cut:
-                in_title[number] = in_title.get(number, 0) + 1
-            elif start > cut:
-                in_abstract[number] = in_abstract.get(number, 0) + 1
+            if number is not None and not (
+                    (start and (source[start - 1].isalnum() or source[start - 1] == "_")) or
+                    (end + 1 < size and (source[end + 1].isalnum() or source[end + 1] == "_"))):
+                if end < cut:
+                    in_title[number] = in_title.get(number, 0) + 1
+                elif start > cut:
+                    in_abstract[number] = in_abstract.get(number, 0) + 1
+            if cased and text is not None and not (
+                    (start and (text[start - 1].isalnum() or text[start - 1] == "_")) or
+                    (end + 1 < size and (text[end + 1].isalnum() or text[end + 1] == "_"))):
+                for form, n in cased:
+                    if text.startswith(form, start):  # the keyword's own case
+                        if end < cut:
+                            in_title[n] = in_title.get(n, 0) + 1
+                        elif start > cut:
+                            in_abstract[n] = in_abstract.get(n, 0) + 1
 
-    def _by_topic(self, counts: dict[int, int]) -> dict[str, Counter]:
-        found: dict[str, Counter] = {}
+    def _by_topic(self, counts: dict[int, int]) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {}
         for number, n in counts.items():
             word, topic_ids = self.words[number]
             for topic_id in topic_ids:
-                found.setdefault(topic_id, Counter())[word] += n
+                words = found.get(topic_id)
+                if words is None:
+                    found[topic_id] = {word: n}
+                else:
+                    words[word] = words.get(word, 0) + n
         return found
 
 
