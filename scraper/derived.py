@@ -115,10 +115,11 @@ def update_archive(db: sqlite_utils.Database, directory: str | Path | None = Non
 def compute(inputs: dict[str, list[dict[str, Any]]], config: DerivedConfig) -> dict[str, Any]:
     """The pure part: archive inputs (store.derived_inputs) → everything save_derived writes."""
     appearances = inputs["appearances"]
+    cleaned = {name: identity.clean_name(name) for name in {row["name"] for row in appearances}}  # names repeat
     speakers: dict[str, set[str]] = {}
     for row in appearances:
         if row["track_id"]:
-            speakers.setdefault(row["track_id"], set()).add(identity.clean_name(row["name"]))
+            speakers.setdefault(row["track_id"], set()).add(cleaned[row["name"]])
     lineage = series.assign_series(inputs["tracks"], config.series, speakers)
     talk_topics = topics.assign_topics(inputs["talks"], config.topics)
     lineages = {s["id"]: s["lineage"] for s in lineage.series}

@@ -140,11 +140,14 @@ def _german(text: str) -> str:
 
 def _spellings(text: str, folded: str) -> frozenset[str]:
     """`folded` is _fold(text), which parse_name has already computed."""
-    german = _german(text) if not _UMLAUTS.isdisjoint(text) else folded
-    return frozenset(s for s in (folded, german) if s)
+    if _UMLAUTS.isdisjoint(text):
+        return frozenset((folded,) if folded else ())
+    return frozenset(s for s in (folded, _german(text)) if s)
 
 
 def _middle(text: str) -> tuple[str, ...]:
+    if not text:
+        return ()  # most names
     out = []
     for token in text.replace(".", ". ").split():
         folded = _fold(token)
@@ -164,7 +167,7 @@ def parse_name(published: str) -> Name | None:
     keys = [w.lower().replace(".", "") for w in words]
     particle = [n for n in range(1, len(words) - 1) if keys[n] in _SURNAME_PARTICLES]
     tricky = ("," in text or keys[0] in _TITLES or keys[-1] in _SUFFIXES
-              or any(k in _CONJUNCTIONS for k in keys[1:-1]))
+              or not _CONJUNCTIONS.isdisjoint(keys[1:-1]))
     if not tricky and (not particle or particle == list(range(particle[0], len(words) - 1))):
         # What nameparser would say, without its cost (most names in the archive);
         # particles just before the surname join it ("Hein-Pieter van Braam").

@@ -15,10 +15,12 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _SMALL_WORDS = {"of", "and", "the", "on", "for", "in", "at", "de", "du", "la", "le", "des", "&"}
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slug(text: str) -> str:
     """ASCII, lower case, hyphen-separated: "Stéphane Graber" → "stephane-graber"."""
-    ascii_text = anyascii(text or "").lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return _NOT_SLUG.sub("-", anyascii(text or "").lower()).strip("-")
 
 
 def conference_code(title: str) -> str:
