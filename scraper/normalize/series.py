@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from anyascii import anyascii
@@ -55,6 +56,7 @@ class SeriesResult:
     suggestions: list[dict[str, Any]]
 
 
+@lru_cache(maxsize=65536)  # each track's title is asked for several times per pass
 def normalize_title(title: str | None) -> str:
     """Track title → words that identify the track across years."""
     text = anyascii(title or "").lower().replace("&", " and ")
