@@ -112,7 +112,7 @@ def update_archive(db: sqlite_utils.Database, directory: str | Path | None = Non
     return []
 
 
-def compute(inputs: dict[str, list[dict[str, Any]]], config: DerivedConfig) -> dict[str, Any]:
+def compute(inputs: dict[str, list[Any]], config: DerivedConfig) -> dict[str, Any]:
     """The pure part: archive inputs (store.derived_inputs) → everything save_derived writes."""
     appearances = inputs["appearances"]
     cleaned = {name: identity.clean_name(name) for name in {row["name"] for row in appearances}}  # names repeat
