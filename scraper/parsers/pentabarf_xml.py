@@ -33,7 +33,6 @@ when the file gives one; normalize derives UTC. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
@@ -407,7 +406,7 @@ def _people(ev: _Event) -> list[PersonRef]:
     people = []
     for person in ev.items("persons", "person"):
         name_el = person.find("name") if len(person) else None
-        name = _collapse(_all_text(name_el if name_el is not None else person))
+        name = _collapsed(name_el if name_el is not None else person)
         if name:
             people.append(PersonRef(name=name, role="speaker", source_person_id=_clean(person.get("id"))))
     return people
@@ -416,26 +415,23 @@ def _people(ev: _Event) -> list[PersonRef]:
 def _links(ev: _Event) -> list[Link]:
     """Attachments, then links, then the feedback form: one Link per URL, the first."""
     links: list[Link] = []
+    seen: set[str] = set()
     for att in ev.items("attachments", "attachment"):
         href = _clean(att.get("href"))
-        if href:
+        if href and href not in seen:
+            seen.add(href)
             kind = _clean(att.get("type")) or "link"
-            title = _collapse(_all_text(att)) or kind
-            links.append(Link(title=title, url=href, kind=kind))
+            links.append(Link(title=_collapsed(att) or kind, url=href, kind=kind))
     for link in ev.items("links", "link"):
         href = _clean(link.get("href"))
-        if href:
-            title = _collapse(_all_text(link)) or href
+        if href and href not in seen:
+            seen.add(href)
+            title = _collapsed(link) or href
             links.append(Link(title=title, url=href, kind=_link_kind(href, title)))
     feedback = ev.text["feedback_url"]
-    if feedback:
+    if feedback and feedback not in seen:
         links.append(Link(title="Submit feedback", url=feedback, kind="feedback"))
-    if len(links) < 2:
-        return links
-    by_url: dict[str, Link] = {}
-    for link in links:
-        by_url.setdefault(link.url, link)
-    return links if len(by_url) == len(links) else list(by_url.values())
+    return links
 
 
 def _tracks(root: etree._Element, events, talks: list[TalkInfo]) -> list[TrackInfo]:
@@ -452,22 +448,26 @@ def _tracks(root: etree._Element, events, talks: list[TalkInfo]) -> list[TrackIn
             if name and not slugs.get(name):
                 slugs[name] = _clean(track.get("slug"))
 
+    # The rooms and the kinds of talk of each track: a track whose talks are all of kind
+    # "devroom" is one, as is a track that names itself so.
     rooms: dict[str, set[str | None]] = {}
-    kinds: dict[str, Counter[str]] = {}
+    kinds: dict[str, set[str]] = {}
     for talk in talks:
         name = talk.track_title  # already collapsed
         if name is None:
             continue
-        slugs.setdefault(name, None)
-        rooms.setdefault(name, set()).add(talk.room)
+        if name not in rooms:
+            slugs.setdefault(name, None)
+            rooms[name] = set()
+            kinds[name] = set()
+        rooms[name].add(talk.room)
         if talk.kind:
-            kinds.setdefault(name, Counter())[talk.kind] += 1
+            kinds[name].add(talk.kind)
 
     tracks = []
     for name, slug in slugs.items():
-        track_rooms = rooms.get(name, set())
-        track_kinds = kinds.get(name, Counter())
-        devroom = name.lower().endswith("devroom") or (bool(track_kinds) and set(track_kinds) == {"devroom"})
+        track_rooms = rooms.get(name, ())
+        devroom = name.lower().endswith("devroom") or kinds.get(name) == {"devroom"}
         room = next(iter(track_rooms)) if len(track_rooms) == 1 else None
         tracks.append(TrackInfo(title=name, kind="devroom" if devroom else None, room=room, source_id=slug))
     return tracks
@@ -480,7 +480,16 @@ def _text(parent: etree._Element, name: str) -> str | None:
 
 def _stripped(el: etree._Element | None) -> str | None:
     """The stripped text of el, None when el is missing or holds no text."""
-    return _clean(_all_text(el)) if el is not None else None
+    if el is None:
+        return None
+    text = _all_text(el) if len(el) else el.text  # a leaf's .text is all its text
+    return (text.strip() or None) if text else None
+
+
+def _collapsed(el: etree._Element) -> str:
+    """The text of el on one line, each run of white space one space."""
+    text = _all_text(el) if len(el) else el.text
+    return " ".join(text.split()) if text else ""
 
 
 def _all_text(el: etree._Element) -> str:
