@@ -19,6 +19,7 @@ import fcntl
 import logging
 import multiprocessing
 import os
+import pickle
 import tempfile
 import threading
 import time
@@ -122,10 +123,28 @@ def parse_one(page: Page, report: JobReport, kind: str | None = None) -> Program
     return programme
 
 
-def _parse_in_worker(page: Page) -> tuple[Programme | None, list[str]]:
-    """parse_one in a worker process: the programme and the error lines for the job."""
+@dataclass
+class Parsed:
+    """What the storing process keeps of a parsed page until its event is merged: the
+    event, the links to store with the page, and the programme — pickled when a worker
+    parsed it, so that only the worker merging the event pays to rebuild its objects."""
+
+    event_key: str
+    links: dict
+    programme: Programme | bytes
+
+    def unpacked(self) -> Programme:
+        return pickle.loads(self.programme) if isinstance(self.programme, bytes) else self.programme
+
+
+def _parse_in_worker(page: Page, pack: bool = True) -> tuple[Parsed | None, list[str]]:
+    """parse_one, in a worker process (`pack`) or here: the result and the job's error lines."""
     report = JobReport()
-    return parse_one(page, report), report.errors
+    programme = parse_one(page, report)
+    if programme is None:
+        return None, report.errors
+    packed = pickle.dumps(programme, pickle.HIGHEST_PROTOCOL) if pack else programme
+    return Parsed(programme.event.source_key, links_of(programme), packed), report.errors
 
 
 def default_workers() -> int:
@@ -177,13 +196,14 @@ def _in_order(pool: ProcessPoolExecutor | None, function: Callable, items: Itera
 
 
 def parsed_pages(pages: Iterable[Page], report: JobReport,
-                 pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Page, Programme | None]]:
+                 pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Page, Parsed | None]]:
     """Each page with what parse_one made of it, in page order (in `pool`'s workers)."""
+    parse = partial(_parse_in_worker, pack=pool is not None)
     # Pages are small next to their programmes: a few more ahead keep the workers busy.
-    for page, (programme, errors) in _in_order(pool, _parse_in_worker, pages, ahead=8):
+    for page, (parsed, errors) in _in_order(pool, parse, pages, ahead=8):
         report.errors.extend(errors)
-        report.pages_parsed += programme is not None
-        yield page, programme
+        report.pages_parsed += parsed is not None
+        yield page, parsed
 
 
 def merge_programmes(programmes: list[Programme], event_ids: dict[str, str],
@@ -551,14 +571,14 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
     Workers parse, then merge one event each while this process stores the one before;
     an event's merged rows are let go once written (holding them all cost a build 75 MB).
     Search tables, views and the whole-archive pass are brought up to date once, at the end."""
-    by_event: dict[str, list[tuple[Programme, str, str]]] = {}  # programme, url, fetched_at
+    by_event: dict[str, list[tuple[Parsed, str, str]]] = {}  # parsed, url, fetched_at
     with worker_pool(workers) as pool:
-        for page, programme in parsed_pages(pages, report, pool):
+        for page, parsed in parsed_pages(pages, report, pool):
             if save:
-                store.save_page(db, page.__dict__, links_of(programme) if programme else None)
+                store.save_page(db, page.__dict__, parsed.links if parsed else None)
                 report.pages_fetched += 1
-            if programme:  # the body is stored already: the programme is all the merge needs
-                by_event.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
+            if parsed:  # the body is stored already: the programme is all the merge needs
+                by_event.setdefault(parsed.event_key, []).append((parsed, page.url, page.fetched_at))
         if not by_event:
             return
         known = store.known_event_ids(db)
@@ -572,8 +592,8 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
     report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
 
 
-def _merge_group(group: list[tuple[Programme, str, str]], event_ids: dict[str, str]) -> Rows:
-    return merge_programmes([programme for programme, _, _ in group], event_ids)
+def _merge_group(group: list[tuple[Parsed, str, str]], event_ids: dict[str, str]) -> Rows:
+    return merge_programmes([parsed.unpacked() for parsed, _, _ in group], event_ids)
 
 
 def build(db_path: Path, fixtures_dir: Path, workers: int | None = None) -> JobReport:

@@ -135,14 +135,16 @@ with pipeline.worker_pool(2) as pool:
     assert pool is not None
     parallel = list(pipeline.parsed_pages(iter(pages), there, pool))
 assert [p.url for p, _ in parallel] == [p.url for p in pages]
-assert [prog for _, prog in parallel] == [prog for _, prog in serial]
+assert all(isinstance(parsed.programme, bytes) for _, parsed in parallel if parsed)  # unpickled only to merge
+assert [parsed and parsed.unpacked() for _, parsed in parallel] == [parsed and parsed.unpacked() for _, parsed in serial]
+assert [parsed and parsed.links for _, parsed in parallel] == [parsed and parsed.links for _, parsed in serial]
 assert parallel[2][1] is None and len(there.errors) == len(here.errors) == 1
 assert "unsupported page" in there.errors[0], there.errors
 assert there.pages_parsed == here.pages_parsed == len(pages) - 1
 groups = dict()
-for page, programme in serial:
-    if programme:
-        groups.setdefault(programme.event.source_key, []).append((programme, page.url, page.fetched_at))
+for page, parsed in parallel:
+    if parsed:
+        groups.setdefault(parsed.event_key, []).append((parsed, page.url, page.fetched_at))
 merge = pipeline.partial(pipeline._merge_group, event_ids=dict())
 with pipeline.worker_pool(2) as pool:
     merged = list(pipeline._in_order(pool, merge, groups.values(), ahead=2))
@@ -185,7 +187,7 @@ import os, sys
 from pathlib import Path
 from scraper import pipeline
 
-def die(page):
+def die(page, pack=True):
     os._exit(9)
 
 pipeline._parse_in_worker = die
