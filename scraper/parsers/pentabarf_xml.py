@@ -274,8 +274,7 @@ class _Event:
 
     def __init__(self, el: etree._Element) -> None:
         self.el = el
-        kids = el.getchildren()
-        kids.reverse()  # so that the first child of each tag is the one the dict keeps
+        kids = el[::-1]  # last to first, so that the first child of each tag is the one kept
         children = self.children = dict(zip(map(_TAG, kids), kids))
         self.repeats = len(children) < len(kids)  # some tag comes twice (rare)
         self.text = {name: _stripped(children.get(name)) for name in _FIELDS}
