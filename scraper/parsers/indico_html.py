@@ -39,6 +39,9 @@ from .indico_page import (
     conveners,
     duration_minutes,
     event_header,
+    find_section,
+    first_in,
+    headed_sections,
     local_time,
     people,
     section,
@@ -62,7 +65,7 @@ def sniff(body: bytes, url: str) -> bool:
 def parse(body: bytes, url: str) -> Programme:
     doc = html_document(body)
     base = event_base(url)
-    if doc.xpath('//*[@id="session-contrib-list"] | //*[@id="session-calendar-link"]'):
+    if doc.xpath('//*[@id="session-contrib-list" or @id="session-calendar-link"]'):
         return _parse_session(doc, url, base)
     if contribution_id(url) and (doc.xpath('//*[@id="contribution-calendar-link"]')
                                  or section(doc, "Speakers") is not None):
@@ -82,8 +85,9 @@ def parse(body: bytes, url: str) -> Programme:
 def _parse_session(doc, url: str, base: str) -> Programme:
     event = event_header(doc, base)
     warnings: list[str] = []
-    title = text(doc.xpath(f'//*[{has_class("item-summary")}]//*[{has_class("subtitle-container")}]//h3')) \
-        or text(doc.xpath(f'//*[{has_class("item-summary")}]//header//h3'))
+    summary = doc.xpath(f'//*[{has_class("item-summary")}]')
+    title = text(first_in(summary, f'.//*[{has_class("subtitle-container")}]//h3')) \
+        or text(first_in(summary, './/header//h3'))
     if not title:
         raise ParseError(f"Indico session page without a session title: {url}")
     sid = session_id(url) or doc.xpath('string(//*[@id="session-calendar-link"]/@data-session-id)') or None
@@ -142,11 +146,12 @@ def _parse_session(doc, url: str, base: str) -> Programme:
 def _parse_contribution(doc, url: str, base: str) -> Programme:
     event = event_header(doc, base)
     cid = contribution_id(url)
-    title = text(doc.xpath(f'//*[{has_class("item-summary")}]//header//*[{has_class("title")}]//h2')) \
+    summary = doc.xpath(f'//*[{has_class("item-summary")}]')
+    title = text(first_in(summary, f'.//header//*[{has_class("title")}]//h2')) \
         or text(doc.xpath('//*[@id="main-content"]'))
     if not title:
         raise ParseError(f"Indico contribution page without a title: {url}")
-    info = doc.xpath(f'//*[{has_class("item-summary")}]//*[{has_class("page-info")}]')
+    info = first_in(summary, f'.//*[{has_class("page-info")}]')
     info = info[0] if info else doc
     start = local_time(text(info.xpath(f'.//*[{has_class("time-info")} and not(@title)]')), event.timezone)
     duration = duration_minutes(text(info.xpath(f'.//*[{has_class("time-info")} and @title="Duration"]')))
@@ -155,13 +160,14 @@ def _parse_contribution(doc, url: str, base: str) -> Programme:
     session_link = info.xpath(f'.//*[{has_class("contrib-session")}]//a')
     session_title = text(session_link)
 
-    found = people(section(doc, "Speakers"), "speaker")
+    headed = headed_sections(doc)
+    found = people(find_section(headed, "Speakers"), "speaker")
     # 3.3 heads the section "Author(s)", 3.2 "Primary author(s)".
-    authors = section(doc, "Author")
+    authors = find_section(headed, "Author")
     if authors is None:
-        authors = section(doc, "Primary author")
+        authors = find_section(headed, "Primary author")
     found += people(authors, "author")
-    found += people(section(doc, "Co-author"), "coauthor")
+    found += people(find_section(headed, "Co-author"), "coauthor")
 
     description = doc.xpath(f'//section[.//h3[normalize-space()="Description"]]//div[{has_class("description")}]')
     materials = doc.xpath(f'//section[{has_class("item-attachments")}]')

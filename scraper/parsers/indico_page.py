@@ -35,13 +35,36 @@ def text(nodes) -> str | None:
     return clean(node if isinstance(node, str) else node.text_content())
 
 
+def first_in(containers, query: str) -> list:
+    """The first node of `query` (a `.//…` path) under any of `containers`, as a list of
+    at most one: what `//container//…` lists first, since containers come in document
+    order. Lets several queries share one scan of the page for their container."""
+    for container in containers:
+        found = container.xpath(query)
+        if found:
+            return found[:1]
+    return []
+
+
 def section(doc, heading: str):
     """The <section> whose header h3 reads `heading`, singular or plural."""
+    return find_section(headed_sections(doc), heading)
+
+
+def headed_sections(doc) -> list:
+    """The page's <section>s that have a header h3, each with that heading as
+    `find_section` compares it: one scan of the page for several look-ups."""
+    headed = []
     for found in doc.xpath(f'//section[.//div[{has_class("header")}]//h3]'):
         title = clean(found.xpath(f'.//div[{has_class("header")}]//h3')[0].text_content())
-        if title and title.lower().rstrip("s") == heading.lower().rstrip("s"):
-            return found
-    return None
+        headed.append((title.lower().rstrip("s") if title else None, found))
+    return headed
+
+
+def find_section(headed: list, heading: str):
+    """The first of `headed_sections` whose heading reads `heading`, singular or plural."""
+    wanted = heading.lower().rstrip("s")
+    return next((found for title, found in headed if title == wanted), None)
 
 
 def people(container, role: str) -> list[PersonRef]:
@@ -92,17 +115,18 @@ def attachments(container, page_url: str) -> list[Link]:
 
 def event_header(doc, base: str) -> EventInfo:
     """Event title, dates, place and the displayed time zone from the conference header."""
-    tz = text(doc.xpath(f'//*[{has_class("datePlace")}]//*[{has_class("timezone")}]'))
+    date_place = doc.xpath(f'//*[{has_class("datePlace")}]')
+    tz = text(first_in(date_place, f'.//*[{has_class("timezone")}]'))
     if tz and tz.lower().endswith(" timezone"):
         tz = tz[: -len(" timezone")].strip()
-    start, end = parse_header_dates(text(doc.xpath(f'//*[{has_class("datePlace")}]//*[{has_class("date")}]')))
+    start, end = parse_header_dates(text(first_in(date_place, f'.//*[{has_class("date")}]')))
     return EventInfo(
         source_key=base,
         title=text(doc.xpath('//*[@itemprop="title"]')) or text(doc.xpath(f'//*[{has_class("confTitle")}]//h1')),
         timezone=tz,
         start_date=start,
         end_date=end,
-        venue=text(doc.xpath(f'//*[{has_class("datePlace")}]//*[{has_class("place")}]')),
+        venue=text(first_in(date_place, f'.//*[{has_class("place")}]')),
         url=base,
     )
 
