@@ -1,6 +1,6 @@
 """The whole-archive pass: series of tracks, topics of talks, and which names are one person.
 
-Runs once per stored batch (the end of `pipeline.store_programmes`), over the whole
+Runs once per job (the end of a scrape, build or reparse in `pipeline`), over the whole
 archive rather than page by page, because its questions span pages: is this year's
 "Containers" the devroom of 2016's "Containers and Process Isolation"? Is LPC's
 "Andrei Vagin" FOSDEM's "Andrey Vagin"? It reads the user's decisions (series.yml,
