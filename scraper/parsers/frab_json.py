@@ -46,7 +46,7 @@ from .schedule_common import (
     link_kind,
     markup_format,
     minutes_between,
-    one_line,
+    never_crashes,
     source_key,
 )
 
@@ -66,17 +66,9 @@ def sniff(body: bytes, url: str) -> bool:
     return bool(_OBJECT.match(head) and _SCHEDULE_KEY.search(head) and _CONFERENCE_KEY.search(head))
 
 
+@never_crashes("schedule.json")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one schedule.json; ParseError (one line) for anything that is not one."""
-    try:
-        return _parse(body, url)
-    except ParseError:
-        raise
-    except Exception as exc:  # the contract: a bad file is a ParseError, never a crash
-        raise ParseError(f"unexpected schedule.json structure: {type(exc).__name__}: {one_line(exc)}") from exc
-
-
-def _parse(body: bytes, url: str) -> Programme:
     if not isinstance(body, bytes | bytearray):
         raise ParseError("schedule.json body must be bytes")
     family = body_family(body)

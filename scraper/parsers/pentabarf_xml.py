@@ -59,6 +59,7 @@ from .schedule_common import collapse as _collapse
 from .schedule_common import date_or_none as _date_or_none
 from .schedule_common import fix_url as _fix_url
 from .schedule_common import link_kind as _link_kind
+from .schedule_common import never_crashes
 from .schedule_common import one_line as _one_line
 from .schedule_common import source_key as _source_key
 
@@ -91,17 +92,9 @@ def sniff(body: bytes, url: str) -> bool:
     return _CONFERENCE.search(head, start) is not None
 
 
+@never_crashes("schedule.xml")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one schedule.xml; ParseError (one line) for anything that is not one."""
-    try:
-        return _parse(body, url)
-    except ParseError:
-        raise
-    except Exception as exc:  # the contract: a bad file is a ParseError, never a crash
-        raise ParseError(f"unexpected schedule.xml structure: {type(exc).__name__}: {_one_line(exc)}") from exc
-
-
-def _parse(body: bytes, url: str) -> Programme:
     family = body_family(body) if isinstance(body, bytes | bytearray) else None
     if family in ("json", "html"):
         raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a schedule.xml ({url})")

@@ -29,7 +29,7 @@ from ..records import (
     UnsupportedPage,
 )
 from .markup import has_class, html_document, inner_html
-from .schedule_common import body_family, collapse, link_kind, one_line
+from .schedule_common import body_family, collapse, link_kind, never_crashes
 
 FORMAT = "pretalx-html"
 
@@ -52,17 +52,9 @@ def sniff(body: bytes, url: str) -> bool:
     return bool(_GENERATOR.search(body[:_HEAD])) and b"talk-title" in body
 
 
+@never_crashes("pretalx talk page")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one pretalx talk page; ParseError (one line) otherwise."""
-    try:
-        return _parse(body, url)
-    except ParseError:
-        raise
-    except Exception as exc:  # the contract: a bad page is a ParseError, never a crash
-        raise ParseError(f"unexpected pretalx talk page structure: {type(exc).__name__}: {one_line(exc)}") from exc
-
-
-def _parse(body: bytes, url: str) -> Programme:
     family = body_family(body) if isinstance(body, bytes | bytearray) else None
     if family in ("json", "xml"):
         raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a pretalx talk page ({url})")

@@ -3,9 +3,15 @@ FOSDEM and pretalx pages): URLs, durations, link kinds, text clean-up. Pure."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
+
+from ..records import ParseError, Programme
+
+ParseFunction = Callable[[bytes, str], Programme]
 
 # FOSDEM files before 2024 carry no <time_zone_name>; FOSDEM has always been in Brussels.
 FOSDEM_TIMEZONE = "Europe/Brussels"
@@ -128,6 +134,22 @@ def collapse(value: str | None) -> str:
 def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text[:300] or type(exc).__name__
+
+
+def never_crashes(what: str) -> Callable[[ParseFunction], ParseFunction]:
+    """The parser contract for a parse(body, url): a page that breaks one of its
+    assumptions is one ParseError line ("unexpected <what> structure: ..."), never a crash."""
+    def guard(parse: ParseFunction) -> ParseFunction:
+        @functools.wraps(parse)
+        def guarded(body: bytes, url: str) -> Programme:
+            try:
+                return parse(body, url)
+            except ParseError:
+                raise
+            except Exception as exc:
+                raise ParseError(f"unexpected {what} structure: {type(exc).__name__}: {one_line(exc)}") from exc
+        return guarded
+    return guard
 
 
 _HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b",
