@@ -46,7 +46,7 @@ from .schedule_common import (
     iso_datetime,
     link_kind,
     minutes_between,
-    one_line,
+    never_crashes,
 )
 
 FORMAT = "fosdem-html"
@@ -72,17 +72,9 @@ def sniff(body: bytes, url: str) -> bool:
     return bool(_BODY.search(head) and _FOSDEM.search(head))
 
 
+@never_crashes("FOSDEM page")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one FOSDEM event or track page; ParseError (one line) otherwise."""
-    try:
-        return _parse(body, url)
-    except ParseError:
-        raise
-    except Exception as exc:  # the contract: a bad page is a ParseError, never a crash
-        raise ParseError(f"unexpected FOSDEM page structure: {type(exc).__name__}: {one_line(exc)}") from exc
-
-
-def _parse(body: bytes, url: str) -> Programme:
     family = body_family(body) if isinstance(body, bytes | bytearray) else None
     if family in ("json", "xml"):
         raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a FOSDEM page ({url})")
