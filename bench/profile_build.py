@@ -84,7 +84,8 @@ def memory_by_step(fixtures: Path) -> None:
     the live size of Python's own allocations (lxml and SQLite allocate outside them)."""
     first = _steps(fixtures, trace=False)
     second = _steps(fixtures, trace=True)
-    print("\nmemory by step (the build's steps run one by one):")
+    print("\nmemory by step (the build's steps one by one, each over every event at once: an upper bound;\n"
+          "pipeline.build merges and stores event by event, in worker processes, and peaks lower):")
     print(f"  {'step':<34} {'seconds':>8} {'CPU s':>6} {'RSS after':>10} {'max RSS':>9} {'Python peak':>12} "
           f"{'Python held':>12}")
     for (label, seconds, cpu, rss, maxrss, _, _), (*_, peak, held) in zip(first, second):
