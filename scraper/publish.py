@@ -127,6 +127,34 @@ GROUP BY topics.id, events.conference, events.year
 """),
 }
 
+# Facets of an unfiltered page that are read from facet_counts (store.COUNTED_COLUMNS,
+# kept exact by triggers) rather than by grouping every row: (table or view, column) →
+# SQL giving (value, count) for every value, as Datasette's GROUP BY over the whole table
+# or view would. talk_overview has one row per talk, with its event (every talk has one)
+# and its track's title and kind (NULL when the track is missing, and NULLs are not
+# facet values). plugins/mcarchive_facets.py uses them; tests/test_publish.py checks each
+# against the GROUP BY.
+_TALK_COUNTS = "SELECT value, count FROM facet_counts WHERE table_name = 'talks' AND column_name = '{}'"
+
+
+def _talk_counts_by(table: str, column: str, key: str) -> str:
+    """Talk counts of `key` summed per value of the row of `table` it points to."""
+    return (f"SELECT [{table}].[{column}] AS value, sum(counts.count) AS count "
+            f"FROM ({_TALK_COUNTS.format(key)}) AS counts JOIN [{table}] ON [{table}].id = counts.value "
+            f"GROUP BY [{table}].[{column}]")
+
+
+PRECOUNTED_FACETS = {
+    ("talks", "event_id"): _TALK_COUNTS.format("event_id"),
+    ("talks", "track_id"): _TALK_COUNTS.format("track_id"),
+    ("talks", "room"): _TALK_COUNTS.format("room"),
+    ("talk_overview", "year"): _talk_counts_by("events", "year", "event_id"),
+    ("talk_overview", "event"): _talk_counts_by("events", "title", "event_id"),
+    ("talk_overview", "track"): _talk_counts_by("tracks", "title", "track_id"),
+    ("talk_overview", "track_kind"): _talk_counts_by("tracks", "kind", "track_id"),
+    ("talk_overview", "room"): _TALK_COUNTS.format("room"),
+}
+
 
 def ensure_published(db: sqlite_utils.Database) -> None:
     """Create FTS tables (kept in sync by triggers) and (re)create the views."""

@@ -7,7 +7,7 @@ import re
 import shutil
 import sqlite3
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
@@ -17,7 +17,7 @@ from datasette_dashboards import replace_opts_in_query
 from conftest import ROOT
 from datasette_serve import REWRITTEN_TITLE, serve_command, serve_options, small_archive
 from scraper import store
-from scraper.publish import OPTIONAL_VIEWS, VIEWS, schema_descriptions, schema_doc
+from scraper.publish import OPTIONAL_VIEWS, PRECOUNTED_FACETS, VIEWS, schema_descriptions, schema_doc
 
 # Example parameters of every canned query in metadata.yml, and a row each must return.
 EXAMPLES = {
@@ -37,7 +37,7 @@ EXAMPLES = {
 }
 # The plugins `make serve` may load: none of them writes to the database.
 ALLOWED_PLUGINS = {"datasette-search-all", "datasette-dashboards", "datasette-ics", "datasette-leaflet",
-                   "datasette-render-markdown", "mcarchive_render.py"}
+                   "datasette-render-markdown", "mcarchive_render.py", "mcarchive_facets.py"}
 
 
 @pytest.fixture(scope="module")
@@ -129,27 +129,79 @@ async def test_views_answer(datasette, archive):
     assert {r["conference"] for r in history} == {"lpc", "fosdem"}
 
 
+def facet_columns(table_metadata: dict) -> list[str]:
+    """The columns of a table's metadata.yml facets, plain (`room`) or typed (`counted: room`)."""
+    return [f if isinstance(f, str) else next(iter(f.values())) for f in table_metadata.get("facets", [])]
+
+
 @pytest.mark.asyncio
-async def test_talks_page_facets_run_from_indexes(datasette, archive, metadata):
+async def test_talks_page_facets_run_from_counts_and_indexes(datasette, archive, metadata):
     """The talks page on a big archive (bench/run.py: 1 M talks): its configured facets
-    show, no facet is suggested (a GROUP BY per column), and each facet's GROUP BY and the
-    sort_desc page (talk_overview's too) read an index, not every talk row."""
-    talks = metadata["databases"]["archive"]["tables"]["talks"]
+    show, read from facet_counts; no facet is suggested (a GROUP BY per column); without
+    counts each facet's GROUP BY, and the sort_desc page (talk_overview's too), read an
+    index, not every talk row, and so does talk_overview's row count."""
+    tables = metadata["databases"]["archive"]["tables"]
+    for name in ("talks", "talk_overview"):
+        assert all(isinstance(f, dict) and set(f) == {"counted"} for f in tables[name]["facets"]), name
+        assert {(name, c) for c in facet_columns(tables[name])} <= set(PRECOUNTED_FACETS), name
+    columns = facet_columns(tables["talks"])
     data = await get_json(datasette, "/archive/talks.json")
-    assert set(data["facet_results"]) == set(talks["facets"]) and len(talks["facets"]) == 3
+    assert set(data["facet_results"]) == set(columns) and len(columns) == 3
     assert data["suggested_facets"] == []  # (a facet that timed out would be missing above)
     conn = sqlite3.connect(f"file:{archive}?immutable=1", uri=True)
     try:
-        for column in talks["facets"]:  # Datasette's ColumnFacet SQL
+        for column in columns:  # Datasette's ColumnFacet SQL, for an archive without facet_counts
             plan = _plan(conn, f"select [{column}] as value, count(*) as count from (select * from talks) "
                                f"where [{column}] is not null group by [{column}] order by count desc, value limit 31")
             assert "USING COVERING INDEX" in plan and "GROUP BY" not in plan, (column, plan)
         for name in ("talks", "talk_overview"):  # the first page of each, newest first
-            sort = metadata["databases"]["archive"]["tables"][name]["sort_desc"]
+            sort = tables[name]["sort_desc"]
             plan = _plan(conn, f"select * from [{name}] order by [{sort}] desc limit 51", top_level=True)
             assert "SCAN talks USING INDEX" in plan and "TEMP B-TREE" not in plan, (name, plan)
+        plan = _plan(conn, "select count(*) from talk_overview")
+        assert "SCAN talks USING COVERING INDEX" in plan, plan
     finally:
         conn.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("table", ["talks", "talk_overview"])
+async def test_counted_facets_equal_datasette_grouping_every_row(datasette, metadata, table):
+    """The unfiltered page's counted facets (plugins/mcarchive_facets.py) are exactly the
+    facets Datasette's own GROUP BY gives: `_where=1` filters nothing but makes the page
+    filtered, which runs the GROUP BY. Labels, order, truncation and links included."""
+    for size in ("", "&_facet_size=3"):
+        counted = (await get_json(datasette, f"/archive/{table}.json?_nocount=1{size}"))["facet_results"]
+        grouped = (await get_json(datasette, f"/archive/{table}.json?_nocount=1&_where=1{size}"))["facet_results"]
+        assert set(counted) == set(facet_columns(metadata["databases"]["archive"]["tables"][table]))
+        for name, facet in counted.items():
+            live = grouped[name]
+            assert facet["results"], name
+            for f in (facet, live):
+                for item in (f, *f["results"]):
+                    item["toggle_url"] = _without_where(item["toggle_url"])
+            assert facet == live, name
+        assert any(f["truncated"] for f in counted.values())  # more than 3 (or 30) rooms
+
+
+@pytest.mark.asyncio
+async def test_filtered_page_facets_count_the_filtered_rows(datasette, archive):
+    room = "UD2.208 (Decroly)"
+    data = await get_json(datasette, "/archive/talks.json?" + urlencode({"room": room, "_facet_size": "max"}))
+    conn = sqlite3.connect(f"file:{archive}?immutable=1", uri=True)
+    try:
+        expected = dict(conn.execute("SELECT event_id, count(*) FROM talks WHERE room = ? GROUP BY event_id", (room,)))
+    finally:
+        conn.close()
+    assert {r["value"]: r["count"] for r in data["facet_results"]["event_id"]["results"]} == expected
+    assert [r["value"] for r in data["facet_results"]["room"]["results"]] == [room]
+    assert data["facet_results"]["room"]["results"][0]["selected"]
+
+
+def _without_where(url: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "_where"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _plan(conn: sqlite3.Connection, sql: str, top_level: bool = False) -> str:
