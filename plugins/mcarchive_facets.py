@@ -31,6 +31,7 @@ class CountedFacet(ColumnFacet):
             for facet in results:  # ColumnFacet's link removes `_facet`; this facet's is `_facet_counted`
                 facet["toggle_url"] = self.ds.urls.path(
                     path_with_removed_args(self.request, {f"_facet_{self.type}": facet["name"]}))
+                facet["type"] = "column"  # what it is to a reader, whichever way it was counted
             return results, timed_out
         return [await self._counted(source_and_config) for source_and_config in self.get_configs()], []
 
@@ -58,7 +59,7 @@ class CountedFacet(ColumnFacet):
         name_in_query = f"{column}__exact" if column.startswith("_") else column
         return {
             "name": column,
-            "type": self.type,
+            "type": "column",
             "hideable": source_and_config["source"] != "metadata",
             "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {f"_facet_{self.type}": column})),
             "results": [{

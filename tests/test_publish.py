@@ -182,6 +182,9 @@ async def test_counted_facets_equal_datasette_grouping_every_row(datasette, meta
                     item["toggle_url"] = _without_where(item["toggle_url"])
             assert facet == live, name
         assert any(f["truncated"] for f in counted.values())  # more than 3 (or 30) rooms
+        assert {f["type"] for f in counted.values()} == {"column"}  # to a reader, plain column facets
+    page = await datasette.client.get(f"/archive/{table}")
+    assert page.status_code == 200 and "(counted)" not in page.text
 
 
 @pytest.mark.asyncio
