@@ -214,6 +214,21 @@ def _plan(conn: sqlite3.Connection, sql: str, top_level: bool = False) -> str:
 
 
 @pytest.mark.asyncio
+async def test_canned_queries_answer_their_empty_forms(datasette, metadata):
+    """A reader opening a query's page, or submitting it with nothing or blanks typed,
+    sees the form and rows or none, never an error (FTS5 rejects an empty MATCH)."""
+    for name, query in metadata["databases"]["archive"]["queries"].items():
+        params = set(re.findall(r":(\w+)", query["sql"]))
+        for form in ({}, dict.fromkeys(params, ""), dict.fromkeys(params, ' \t""')):
+            response = await datasette.client.get(f"/archive/{name}.json", params={**form, "_shape": "objects"})
+            assert response.status_code == 200 and not response.json().get("error"), (name, form, response.text[:300])
+        page = await datasette.client.get(f"/archive/{name}")
+        assert page.status_code == 200, (name, page.text[:300])
+    rows = await get_json(datasette, "/archive/words_per_year.json?_shape=array&words=")
+    assert rows and all(r["matching_talks"] == 0 and r["all_talks"] > 0 for r in rows)
+
+
+@pytest.mark.asyncio
 async def test_canned_queries_answer_with_their_examples(datasette, metadata):
     queries = metadata["databases"]["archive"]["queries"]
     assert set(queries) == set(EXAMPLES), "give every canned query an example in EXAMPLES"
