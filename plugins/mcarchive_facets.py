@@ -9,8 +9,8 @@ publish.PRECOUNTED_FACETS says how each facet of metadata.yml reads them. This i
 same idea as Datasette's own row counts of an immutable file from its inspect data.
 
 metadata.yml names such facets `{counted: column}`. On a page without filters (no
-column filter, search or _where) the facet reads the counts; any filtered page, and any
-facet without counts, runs Datasette's ordinary column facet SQL.
+column filter, search or _where; any page of the table) the facet reads the counts; any
+filtered page, and any facet without counts, runs Datasette's ordinary column facet SQL.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from scraper.publish import PRECOUNTED_FACETS
+
+
+# Query-string arguments of a table page that do not filter its rows (any other one, a
+# column filter, _search, _where, _through or one a plugin reads, may: those pages count live).
+NOT_FILTERS = {"_next", "_sort", "_sort_desc", "_size", "_nocount", "_nofacet", "_col", "_nocol", "_labels",
+               "_nolabels", "_shape", "_json", "_json_infinity", "_nl", "_trace", "_timelimit", "_extra",
+               "_stream", "_dl"}
 
 
 class CountedFacet(ColumnFacet):
@@ -36,9 +43,15 @@ class CountedFacet(ColumnFacet):
         return [await self._counted(source_and_config) for source_and_config in self.get_configs()], []
 
     async def _unfiltered(self) -> bool:
-        """True on a page whose query is every row of its table or view, in an archive
-        that keeps counts: Datasette's facet SQL then has no WHERE and no parameters."""
-        if self.params or not self.table or not self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}"):
+        """True on a page of every row of its table or view, in an archive that keeps
+        counts: its facet SQL has no WHERE and no parameters, or its only condition is
+        the `_next` cursor of a later page. Datasette's facets there count only the rows
+        after the cursor, under a row count of all of them (and grouping a million talks
+        "after" the cursor took 15 s); these count all, as the first page does."""
+        if not self.table or not all(arg in NOT_FILTERS or arg.startswith("_facet") for arg in self.request.args):
+            return False
+        if "_next" not in self.request.args and (
+                self.params or not self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")):
             return False
         configs = self.get_configs()
         if not all((self.table, c["config"].get("column") or c["config"]["simple"]) in PRECOUNTED_FACETS

@@ -589,6 +589,16 @@ def m012_talks_event_track_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_talks_event_id")
 
 
+@migrations()
+def m013_talks_newest_first_index(db: sqlite_utils.Database) -> None:
+    """Every page of the talks table in its order (metadata.yml: newest first, ties by
+    id) from an index. Datasette's next-page condition is an OR over starts_at_utc and
+    id, which the starts_at_utc index served only by sorting every later talk (3.4 s on
+    1 M talks; issue #11). It replaces that index, whose lookups it also serves."""
+    db.execute("CREATE INDEX idx_talks_newest_first ON talks (starts_at_utc DESC, id)")
+    db.execute("DROP INDEX IF EXISTS idx_talks_starts_at_utc")
+
+
 def derived_inputs(db: sqlite_utils.Database) -> dict[str, list[Any]]:
     """What the whole-archive pass needs: tracks, talks as (id, title, abstract) and every
     name on a talk or track with its context.
