@@ -18,7 +18,8 @@ import gc
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,15 +100,20 @@ class DerivedStats:
     seconds: float = 0.0
 
 
-def update_archive(db: sqlite_utils.Database, directory: str | Path | None = None) -> list[str]:
+def update_archive(db: sqlite_utils.Database, directory: str | Path | None = None,
+                   pool: Executor | None = None, meanwhile: Callable[[], None] | None = None) -> list[str]:
     """Recompute series, topics and identities over the whole archive. Returns problems
     (one line each: a broken configuration file); the archive's rows are then left as
-    they were."""
+    they were. With a `pool`, the computing runs in one of its workers while this process
+    runs `meanwhile` (a build's search index), after the inputs are read and before the
+    results are written; without one, `meanwhile` runs at that point here."""
     try:
         config = load_config(directory)
     except DerivedConfigError as exc:
+        if meanwhile is not None:
+            meanwhile()
         return [str(exc)]
-    stats = apply(db, config)
+    stats = apply(db, config, pool, meanwhile)
     logger.debug("derived pass: %s", stats)
     return []
 
@@ -153,16 +159,26 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def apply(db: sqlite_utils.Database, config: DerivedConfig) -> DerivedStats:
+def apply(db: sqlite_utils.Database, config: DerivedConfig, pool: Executor | None = None,
+          meanwhile: Callable[[], None] | None = None) -> DerivedStats:
     """Read the archive, compute and write; returns figures for reports and benchmarks."""
     with _no_cyclic_gc():
-        return _apply(db, config)
+        return _apply(db, config, pool, meanwhile)
 
 
-def _apply(db: sqlite_utils.Database, config: DerivedConfig) -> DerivedStats:
+def _compute_without_gc(inputs: dict[str, list[Any]], config: DerivedConfig) -> dict[str, Any]:
+    with _no_cyclic_gc():
+        return compute(inputs, config)
+
+
+def _apply(db: sqlite_utils.Database, config: DerivedConfig, pool: Executor | None,
+           meanwhile: Callable[[], None] | None) -> DerivedStats:
     started = time.perf_counter()
     inputs = store.derived_inputs(db)
-    result = compute(inputs, config)
+    computing = pool.submit(_compute_without_gc, inputs, config) if pool is not None else None
+    if meanwhile is not None:
+        meanwhile()
+    result = computing.result() if computing is not None else compute(inputs, config)
     # save_derived asks for the raw id of every name row; names repeat, and a cache hit
     # costs no Python call.
     raw_id = functools.cache(lambda name: identity.raw_person_id(name or ""))

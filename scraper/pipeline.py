@@ -588,8 +588,9 @@ def _parse_all(db: sqlite_utils.Database, pages: Iterable[Page], report: JobRepo
         for group, rows in _in_order(pool, merge_group, groups, ahead=2):
             store_rows(db, rows, report, {url: fetched_at for _, url, fetched_at in group},
                        parsed_urls=[url for _, url, _ in group], publish=False)
-    ensure_published(db)
-    report.errors.extend(derived.update_archive(db))  # people, series, topics: whole archive
+        # People, series, topics over the whole archive, computed in a worker while this
+        # process builds the search index.
+        report.errors.extend(derived.update_archive(db, pool=pool, meanwhile=partial(ensure_published, db)))
 
 
 def _merge_group(group: list[tuple[Parsed, str, str]], event_ids: dict[str, str]) -> Rows:

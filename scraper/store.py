@@ -542,7 +542,8 @@ def m010_talks_starts_at_index(db: sqlite_utils.Database) -> None:
 
 
 # Columns whose value counts facet_counts keeps: the talks page's facets (metadata.yml),
-# from which publish.PRECOUNTED_FACETS also derives talk_overview's.
+# from which publish.PRECOUNTED_FACETS also derives talk_overview's. m011 made the
+# triggers for these: counting another column takes a new migration.
 COUNTED_COLUMNS = {"talks": ("event_id", "track_id", "room")}
 
 

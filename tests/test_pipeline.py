@@ -202,3 +202,40 @@ except pipeline.JobError as exc:
     assert "a worker process died" in done.stdout
     assert archive.read_bytes() == b"the earlier archive"
     assert [p.name for p in tmp_path.iterdir()] == ["archive.db"]
+
+
+def test_whole_archive_pass_in_a_worker_equals_it_here(tmp_path):
+    """The people/series/topics pass, computed in a worker while the build process builds
+    the search index, writes the same rows as computed here. In a fresh interpreter, as
+    above; two LPC events and a FOSDEM year, so names meet across conferences."""
+    script = f"""
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from test_pipeline import _fixture_pages
+from scraper import derived, pipeline, store
+computed_in = Path({str(tmp_path)!r}) / "computed_in"
+compute = derived._compute_without_gc
+def noting_the_process(*args):
+    computed_in.write_text(str(os.getpid()))
+    return compute(*args)
+derived._compute_without_gc = noting_the_process
+pages = [p for p in _fixture_pages(None) if "fosdem" not in p.url or "/2020/" in p.url]
+dumps = []
+for n, workers in enumerate((1, 2)):
+    db = store.open_scratch_db({str(tmp_path)!r} + f"/a{{n}}.db")
+    report = pipeline.JobReport()
+    pipeline._parse_all(db, iter(pages), report, save=True, workers=workers)
+    assert report.ok, report.errors
+    dumps.append({{t: sorted(map(repr, db.execute(f"SELECT * FROM [{{t}}]")))
+                  for t in ("people", "person_names", "talk_people", "series", "tracks", "topics", "talk_topics",
+                            "identity_decisions")}})
+    dumps[-1]["search"] = sorted(db.execute("SELECT rowid FROM people_fts WHERE people_fts MATCH 'christian'"))
+    db.close()
+    if workers > 1:
+        assert int(computed_in.read_text()) != os.getpid()
+assert dumps[0] == dumps[1]
+assert len(dumps[0]["talk_topics"]) > 100 and dumps[0]["search"]
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
