@@ -156,6 +156,12 @@ PRECOUNTED_FACETS = {
 }
 
 
+def search_index_missing(db: sqlite_utils.Database) -> bool:
+    """True when ensure_published has search tables to build and fill (a new archive),
+    the one part of it that takes time."""
+    return any(not db[table].detect_fts() for table in FTS_CONFIG)
+
+
 def ensure_published(db: sqlite_utils.Database) -> None:
     """Create FTS tables (kept in sync by triggers) and (re)create the views."""
     for table, columns in FTS_CONFIG.items():
