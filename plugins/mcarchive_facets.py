@@ -53,14 +53,12 @@ class CountedFacet(ColumnFacet):
         if "_next" not in self.request.args and (
                 self.params or not self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")):
             return False
-        configs = self.get_configs()
-        if not all((self.table, c["config"].get("column") or c["config"]["simple"]) in PRECOUNTED_FACETS
-                   for c in configs):
+        if not all((self.table, _column(c)) in PRECOUNTED_FACETS for c in self.get_configs()):
             return False
         return await self.ds.get_database(self.database).table_exists("facet_counts")
 
     async def _counted(self, source_and_config: dict) -> dict:
-        column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
+        column = _column(source_and_config)
         size = self.get_facet_size()
         rows = (await self.ds.execute(
             self.database,
@@ -85,6 +83,13 @@ class CountedFacet(ColumnFacet):
             } for row in shown],
             "truncated": len(rows) > size,
         }
+
+
+def _column(source_and_config: dict) -> str:
+    """The column of a facet config: `{counted: room}` or `_facet_counted=room` (simple),
+    or the JSON form `{"column": "room"}`."""
+    config = source_and_config["config"]
+    return config.get("column") or config["simple"]
 
 
 @hookimpl

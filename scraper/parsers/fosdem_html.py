@@ -41,12 +41,12 @@ from ..records import (
 from .markup import has_class, html_document, inner_html
 from .schedule_common import (
     FOSDEM_TIMEZONE,
-    body_family,
     collapse,
     iso_datetime,
     link_kind,
     minutes_between,
     never_crashes,
+    refuse_other_family,
 )
 
 FORMAT = "fosdem-html"
@@ -75,9 +75,7 @@ def sniff(body: bytes, url: str) -> bool:
 @never_crashes("FOSDEM page")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one FOSDEM event or track page; ParseError (one line) otherwise."""
-    family = body_family(body) if isinstance(body, bytes | bytearray) else None
-    if family in ("json", "xml"):
-        raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a FOSDEM page ({url})")
+    refuse_other_family(body, url, FORMAT, "html", "a FOSDEM page")
     doc = html_document(body)
     body_el = doc.find("body")
     classes = (body_el.get("class") or "").split() if body_el is not None else []

@@ -35,7 +35,6 @@ from ..records import (
 from . import schedule_schema
 from .indico_common import load_json_object
 from .schedule_common import (
-    body_family,
     FOSDEM_TIMEZONE,
     acronym,
     collapse,
@@ -47,6 +46,7 @@ from .schedule_common import (
     markup_format,
     minutes_between,
     never_crashes,
+    refuse_other_family,
     source_key,
 )
 
@@ -71,9 +71,7 @@ def parse(body: bytes, url: str) -> Programme:
     """Parse one schedule.json; ParseError (one line) for anything that is not one."""
     if not isinstance(body, bytes | bytearray):
         raise ParseError("schedule.json body must be bytes")
-    family = body_family(body)
-    if family in ("xml", "html"):
-        raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a schedule.json ({url})")
+    refuse_other_family(body, url, FORMAT, "json", "a schedule.json")
     data = load_json_object(bytes(body), "schedule.json")
     schedule = data.get("schedule")
     if not isinstance(schedule, dict) or not isinstance(schedule.get("conference"), dict):

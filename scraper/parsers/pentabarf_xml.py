@@ -51,7 +51,7 @@ from ..records import (
     UnsupportedPage,
 )
 from . import schedule_schema
-from .schedule_common import FOSDEM_TIMEZONE, body_family, duration_minutes, markup_format
+from .schedule_common import FOSDEM_TIMEZONE, duration_minutes, markup_format, refuse_other_family
 from .schedule_common import TIME as _TIME
 from .schedule_common import acronym as _acronym_text
 from .schedule_common import clean as _clean
@@ -95,9 +95,7 @@ def sniff(body: bytes, url: str) -> bool:
 @never_crashes("schedule.xml")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one schedule.xml; ParseError (one line) for anything that is not one."""
-    family = body_family(body) if isinstance(body, bytes | bytearray) else None
-    if family in ("json", "html"):
-        raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a schedule.xml ({url})")
+    refuse_other_family(body, url, FORMAT, "xml", "a schedule.xml")
     root = _xml_root(body)
     if not isinstance(root.tag, str) or root.tag != "schedule":
         raise UnsupportedPage(f"not a schedule.xml: root element is <{root.tag}> ({url})")

@@ -29,7 +29,7 @@ from ..records import (
     UnsupportedPage,
 )
 from .markup import has_class, html_document, inner_html
-from .schedule_common import body_family, collapse, link_kind, never_crashes
+from .schedule_common import collapse, link_kind, never_crashes, refuse_other_family
 
 FORMAT = "pretalx-html"
 
@@ -55,9 +55,7 @@ def sniff(body: bytes, url: str) -> bool:
 @never_crashes("pretalx talk page")
 def parse(body: bytes, url: str) -> Programme:
     """Parse one pretalx talk page; ParseError (one line) otherwise."""
-    family = body_family(body) if isinstance(body, bytes | bytearray) else None
-    if family in ("json", "xml"):
-        raise UnsupportedPage(f"unsupported page for {FORMAT}: this is {family.upper()}, not a pretalx talk page ({url})")
+    refuse_other_family(body, url, FORMAT, "html", "a pretalx talk page")
     doc = html_document(body)
     heading = next(iter(doc.xpath(f"//h3[{has_class('talk-title')}]")), None)
     if heading is None:

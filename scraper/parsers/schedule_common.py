@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from ..records import ParseError, Programme
+from ..records import ParseError, Programme, UnsupportedPage
 
 ParseFunction = Callable[[bytes, str], Programme]
 
@@ -156,6 +156,14 @@ _HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-
                          re.I | re.S)
 _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b|(?:<!--.*?-->\s*)*<schedule\b)", re.S)
 _JSON_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*[\[{]")
+
+
+def refuse_other_family(body: bytes, url: str, fmt: str, family: str, what: str) -> None:
+    """UnsupportedPage (one line) when `body` is plainly of another family than the
+    parser's `family` ("html", "xml" or "json"), e.g. a schedule.xml given to an HTML parser."""
+    found = body_family(body) if isinstance(body, bytes | bytearray) else None
+    if found is not None and found != family:
+        raise UnsupportedPage(f"unsupported page for {fmt}: this is {found.upper()}, not {what} ({url})")
 
 
 def body_family(body: bytes) -> str | None:
